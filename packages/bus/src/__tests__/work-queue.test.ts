@@ -1,0 +1,157 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { connect, subjects, type Bus, type DeadLetter } from '@troupe/bus';
+import { spawnTs, startNatsServer, type NatsServer } from '@troupe/bus/testing';
+
+const Item = z.object({ n: z.number() });
+
+describe('work queues on a real nats-server', () => {
+  let server: NatsServer;
+  let bus: Bus;
+  beforeAll(async () => {
+    server = await startNatsServer();
+    bus = await connect({ servers: server.url, topology: { work: { ackWaitMs: 400, maxDeliver: 3 } } });
+    await bus.ensureTopology();
+  });
+  afterAll(async () => {
+    await bus.close();
+    await server[Symbol.asyncDispose]();
+  });
+
+  it('dead-letters a malformed message with its reason and goes on', async () => {
+    const seen: number[] = [];
+    const deadLetters: DeadLetter[] = [];
+    const allSeen = new Promise<void>((resolve) => {
+      void bus
+        .consumeWork({
+          role: 'malformed',
+          schema: Item,
+          concurrency: 2,
+          handler: async (msg) => {
+            seen.push(msg.data.n);
+            if (seen.length === 2) resolve();
+          },
+          onDeadLetter: (record) => void deadLetters.push(record),
+        })
+        .then((c) => allSeen.then(() => c.stop()));
+    });
+    await bus.publishDurable(subjects.work('malformed'), { n: 1 });
+    await bus.publishDurable(subjects.work('malformed'), { n: 'not a number' });
+    await bus.publishDurable(subjects.work('malformed'), { n: 3 });
+    await allSeen;
+    await expect.poll(() => deadLetters.length).toBe(1);
+    expect(seen.sort()).toEqual([1, 3]);
+    expect(deadLetters[0]).toMatchObject({ reason: 'decode-failed', subject: 'troupe.work.malformed' });
+    expect(deadLetters[0]!.error).toMatch(/n: Invalid input: expected number/);
+    const stored = await bus.readDeadLetters('work-malformed');
+    expect(stored).toHaveLength(1);
+    const payload = await bus.deadLetterPayload(stored[0]!);
+    expect(new TextDecoder().decode(payload!)).toBe('{"n":"not a number"}');
+  });
+
+  it('redelivers an unacked item after ack_wait; working() prevents that', async () => {
+    const deliveries: Array<{ n: number; deliveries: number }> = [];
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let redelivered!: () => void;
+    const redeliveredP = new Promise<void>((r) => (redelivered = r));
+    const consumer = await bus.consumeWork({
+      role: 'slow',
+      schema: Item,
+      concurrency: 4,
+      keepAlive: false,
+      handler: async (msg) => {
+        deliveries.push({ n: msg.data.n, deliveries: msg.deliveries });
+        if (msg.data.n === 1 && msg.deliveries === 1) {
+          // Hold item 1 without acking and without keep-alives: the server must hand it out again.
+          await released;
+          return;
+        }
+        if (msg.data.n === 1) redelivered();
+        if (msg.data.n === 2) {
+          // Item 2 is held for three ack_waits but kept alive: it must not come back.
+          for (let i = 0; i < 6; i++) {
+            msg.working();
+            await new Promise((r) => setTimeout(r, 200));
+          }
+        }
+      },
+    });
+    await bus.publishDurable(subjects.work('slow'), { n: 1 });
+    await bus.publishDurable(subjects.work('slow'), { n: 2 });
+    await redeliveredP;
+    release();
+    await expect.poll(() => deliveries.filter((d) => d.n === 2).length, { timeout: 5000 }).toBe(1);
+    await consumer.stop();
+    expect(deliveries.filter((d) => d.n === 1).map((d) => d.deliveries)).toEqual([1, 2]);
+    expect(deliveries.filter((d) => d.n === 2)).toHaveLength(1);
+    await expect
+      .poll(async () => {
+        const info = await bus.jsm.consumers.info('TROUPE_WORK', 'work-slow');
+        return { pending: info.num_pending, ackPending: info.num_ack_pending };
+      })
+      .toEqual({ pending: 0, ackPending: 0 });
+  });
+
+  it('dead-letters an item that fails on every delivery and leaves the queue empty', async () => {
+    const lost: DeadLetter[] = [];
+    const consumer = await bus.consumeWork({
+      role: 'failing',
+      schema: Item,
+      concurrency: 1,
+      retryDelayMs: () => 10,
+      handler: async () => {
+        throw new Error('model exploded');
+      },
+      onDeadLetter: (r) => void lost.push(r),
+    });
+    await bus.publishDurable(subjects.work('failing'), { n: 7 });
+    await expect.poll(() => lost.length, { timeout: 10_000 }).toBe(1);
+    await consumer.stop();
+    expect(lost[0]).toMatchObject({ reason: 'max-deliveries', deliveries: 3, error: 'model exploded' });
+    const stream = await bus.jsm.streams.info('TROUPE_WORK', { subjects_filter: subjects.work('failing') });
+    expect(stream.state.subjects?.[subjects.work('failing')] ?? 0).toBe(0);
+  });
+
+  it('dead-letters an item whose worker never answers (the max-deliveries advisory)', async () => {
+    const lost: Array<{ record: DeadLetter; decoded: unknown }> = [];
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    // Every delivery hangs (a stalled worker): the server gives up after max_deliver ack_waits.
+    const consumer = await bus.consumeWork({
+      role: 'stalled',
+      schema: Item,
+      concurrency: 8,
+      keepAlive: false,
+      handler: () => released,
+      onDeadLetter: (record, decoded) => void lost.push({ record, decoded }),
+    });
+    await bus.publishDurable(subjects.work('stalled'), { n: 9 });
+    await expect.poll(() => lost.length, { timeout: 15_000, interval: 100 }).toBe(1);
+    expect(lost[0]!.decoded).toEqual({ n: 9 });
+    expect(lost[0]!.record).toMatchObject({ reason: 'max-deliveries', deliveries: 3 });
+    const stream = await bus.jsm.streams.info('TROUPE_WORK', { subjects_filter: subjects.work('stalled') });
+    expect(stream.state.subjects?.[subjects.work('stalled')] ?? 0).toBe(0);
+    release();
+    await consumer.stop();
+  });
+
+  it('competing consumers in two processes receive disjoint sets that together are every message', async () => {
+    await bus.ensureWorkConsumer('competing');
+    const env = { NATS_URL: server.url };
+    await using a = spawnTs(new URL('./fixtures/work-consumer.ts', import.meta.url).pathname, { args: ['competing', '8'], env });
+    await using b = spawnTs(new URL('./fixtures/work-consumer.ts', import.meta.url).pathname, { args: ['competing', '8'], env });
+    await Promise.all([a.waitForLine(/^ready$/), b.waitForLine(/^ready$/)]);
+    const total = 400;
+    await Promise.all(Array.from({ length: total }, (_, n) => bus.publishDurable(subjects.work('competing'), { n })));
+    const got = (p: typeof a) => [...p.stdout().matchAll(/^got (\d+)$/gm)].map((m) => Number(m[1]));
+    await expect.poll(() => got(a).length + got(b).length, { timeout: 20_000 }).toBe(total);
+    const setA = new Set(got(a));
+    const setB = new Set(got(b));
+    expect(setA.size).toBe(got(a).length);
+    expect([...setA].filter((n) => setB.has(n))).toEqual([]);
+    expect(new Set([...setA, ...setB]).size).toBe(total);
+    expect(setA.size).toBeGreaterThan(0);
+    expect(setB.size).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,24 @@
+export { connect, Bus } from './bus.js';
+export type {
+  BusOptions,
+  PublishOptions,
+  DurablePublishOptions,
+  RequestOptions,
+  Incoming,
+  WorkConsumerOptions,
+} from './bus.js';
+export type { ConnectOptions } from './options.js';
+export { resolveConnectOptions } from './options.js';
+export { subjects, parseSubject } from './subjects.js';
+export type { ParsedSubject } from './subjects.js';
+export * from './envelopes.js';
+export { TroupeError, BusError, BusErrorCode, isBusError, isTimeout, isNoResponders, toTroupeError } from './errors.js';
+export { systemClock, createSimulatedClock } from './clock.js';
+export type { Clock, SimulatedClock, TimerHandle } from './clock.js';
+export { setTraceHooks, traceHooks } from './trace-hooks.js';
+export type { TraceHooks, HeaderCarrier } from './trace-hooks.js';
+export { Streams, Buckets, Consumers } from './topology.js';
+export type { TopologyOptions, ResolvedTopology } from './topology.js';
+export { TypedKv } from './kv.js';
+export type { KvEntry, CasUpdate, CasOptions } from './kv.js';
+export type { WorkMessage, WorkHandler, WorkConsumer } from './work-queue.js';

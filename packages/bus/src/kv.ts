@@ -1,0 +1,103 @@
+import type { KV } from '@nats-io/kv';
+import type { z } from 'zod';
+import { BusError, BusErrorCode } from './errors.js';
+import { encodeJson, parseJson, validateEnvelope } from './codec.js';
+
+export interface KvEntry<T> {
+  key: string;
+  value: T;
+  revision: number;
+}
+
+export interface CasOptions {
+  /** Attempts before giving up with CAS_CONFLICT. */
+  maxAttempts?: number;
+}
+
+/** What an update function returns: the new value, or `undefined` to leave the entry as it is. */
+export type CasUpdate<T> = (current: KvEntry<T> | undefined) => T | undefined | Promise<T | undefined>;
+
+const WRONG_LAST_SEQUENCE = 10071;
+
+export function isWrongLastSequence(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: string; cause?: unknown };
+  if (e?.code === WRONG_LAST_SEQUENCE) return true;
+  if (/wrong last sequence|key exists/i.test(String(e?.message ?? ''))) return true;
+  return e?.cause !== undefined && e.cause !== err ? isWrongLastSequence(e.cause) : false;
+}
+
+/** A KV bucket whose values are JSON validated by a schema. */
+export class TypedKv<T> {
+  constructor(
+    readonly kv: KV,
+    readonly bucket: string,
+    private readonly schema: z.ZodType<T>,
+  ) {}
+
+  async get(key: string): Promise<KvEntry<T> | undefined> {
+    const entry = await this.kv.get(key);
+    if (!entry || entry.operation !== 'PUT' || entry.length === 0) return undefined;
+    const value = validateEnvelope(this.schema, parseJson(entry.value, `${this.bucket}/${key}`), `${this.bucket}/${key}`);
+    return { key, value, revision: entry.revision };
+  }
+
+  async put(key: string, value: T): Promise<number> {
+    return this.kv.put(key, encodeJson(value));
+  }
+
+  /** Creates the key; fails with CAS_CONFLICT when it exists. */
+  async create(key: string, value: T): Promise<number> {
+    try {
+      return await this.kv.create(key, encodeJson(value));
+    } catch (err) {
+      if (isWrongLastSequence(err)) {
+        throw new BusError(BusErrorCode.CasConflict, `${this.bucket}/${key} exists already`, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  /** Writes only when the entry is still at `revision`; fails with CAS_CONFLICT otherwise. */
+  async update(key: string, value: T, revision: number): Promise<number> {
+    try {
+      return await this.kv.update(key, encodeJson(value), revision);
+    } catch (err) {
+      if (isWrongLastSequence(err)) {
+        throw new BusError(BusErrorCode.CasConflict, `${this.bucket}/${key} changed since revision ${revision}`, {
+          cause: err,
+          details: { key, revision },
+        });
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Read, apply `fn`, write back with compare-and-set; on conflict read again and retry.
+   * Returns the entry as written (or as found, when `fn` returned undefined).
+   */
+  async casUpdate(key: string, fn: CasUpdate<T>, options: CasOptions = {}): Promise<KvEntry<T> | undefined> {
+    const maxAttempts = options.maxAttempts ?? 100;
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.get(key);
+      const next = await fn(current);
+      if (next === undefined) return current;
+      try {
+        const revision = current ? await this.update(key, next, current.revision) : await this.create(key, next);
+        return { key, value: next, revision };
+      } catch (err) {
+        if (!(err instanceof BusError && err.code === BusErrorCode.CasConflict) || attempt >= maxAttempts) throw err;
+      }
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.kv.delete(key);
+  }
+
+  async keys(filter?: string): Promise<string[]> {
+    const out: string[] = [];
+    for await (const k of await this.kv.keys(filter)) out.push(k);
+    return out;
+  }
+}

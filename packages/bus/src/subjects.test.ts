@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { BusError } from './errors.js';
+import { parseSubject, subjects } from './subjects.js';
+
+describe('subjects', () => {
+  it('builds and parses every subject', () => {
+    expect(parseSubject(subjects.taskSubmit())).toEqual({ kind: 'task.submit' });
+    expect(parseSubject(subjects.work('researcher'))).toEqual({ kind: 'work', role: 'researcher' });
+    expect(parseSubject(subjects.result('t1'))).toEqual({ kind: 'result', taskId: 't1' });
+    expect(parseSubject(subjects.control('t1'))).toEqual({ kind: 'control', taskId: 't1' });
+    expect(parseSubject(subjects.event('t1'))).toEqual({ kind: 'event', taskId: 't1' });
+    expect(parseSubject(subjects.audit('t1'))).toEqual({ kind: 'audit', taskId: 't1' });
+    expect(parseSubject(subjects.heartbeat('drafter', 'a-1'))).toEqual({
+      kind: 'heartbeat',
+      role: 'drafter',
+      agentId: 'a-1',
+    });
+    expect(parseSubject(subjects.health('a-1'))).toEqual({ kind: 'health', agentId: 'a-1' });
+    expect(parseSubject(subjects.spans())).toEqual({ kind: 'spans' });
+    expect(parseSubject(subjects.deadLetter('work-drafter'))).toEqual({ kind: 'dead-letter', source: 'work-drafter' });
+  });
+
+  it('refuses tokens that would break the subject space', () => {
+    expect(() => subjects.work('a.b')).toThrow(BusError);
+    expect(() => subjects.result('*')).toThrow(/task id "\*" is not a valid subject token/);
+    expect(() => parseSubject('other.thing')).toThrow(/not a Troupe subject/);
+  });
+});

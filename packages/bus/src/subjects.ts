@@ -1,0 +1,69 @@
+import { BusError, BusErrorCode } from './errors.js';
+
+/** The one module that knows Troupe's subject names. No subject string is written anywhere else. */
+export const ROOT = 'troupe';
+
+const TOKEN = /^[A-Za-z0-9_-]+$/;
+
+function token(kind: string, value: string): string {
+  if (!TOKEN.test(value)) {
+    throw new BusError(
+      BusErrorCode.InvalidSubject,
+      `${kind} "${value}" is not a valid subject token: use letters, digits, "-" and "_" only`,
+    );
+  }
+  return value;
+}
+
+export const subjects = {
+  taskSubmit: () => `${ROOT}.task.submit`,
+  work: (role: string) => `${ROOT}.work.${token('role', role)}`,
+  allWork: () => `${ROOT}.work.>`,
+  result: (taskId: string) => `${ROOT}.result.${token('task id', taskId)}`,
+  allResults: () => `${ROOT}.result.>`,
+  control: (taskId: string) => `${ROOT}.control.${token('task id', taskId)}`,
+  allControl: () => `${ROOT}.control.>`,
+  event: (taskId: string) => `${ROOT}.event.${token('task id', taskId)}`,
+  allEvents: () => `${ROOT}.event.>`,
+  audit: (taskId: string) => `${ROOT}.audit.${token('task id', taskId)}`,
+  allAudit: () => `${ROOT}.audit.>`,
+  heartbeat: (role: string, agentId: string) =>
+    `${ROOT}.agent.heartbeat.${token('role', role)}.${token('agent id', agentId)}`,
+  allHeartbeats: () => `${ROOT}.agent.heartbeat.>`,
+  health: (agentId: string) => `${ROOT}.agent.health.${token('agent id', agentId)}`,
+  spans: () => `${ROOT}.telemetry.spans`,
+  deadLetter: (source: string) => `${ROOT}.dlq.${token('source', source)}`,
+  allDeadLetters: () => `${ROOT}.dlq.>`,
+} as const;
+
+export type ParsedSubject =
+  | { kind: 'task.submit' }
+  | { kind: 'work'; role: string }
+  | { kind: 'result'; taskId: string }
+  | { kind: 'control'; taskId: string }
+  | { kind: 'event'; taskId: string }
+  | { kind: 'audit'; taskId: string }
+  | { kind: 'heartbeat'; role: string; agentId: string }
+  | { kind: 'health'; agentId: string }
+  | { kind: 'spans' }
+  | { kind: 'dead-letter'; source: string };
+
+export function parseSubject(subject: string): ParsedSubject {
+  const parts = subject.split('.');
+  const bad = () =>
+    new BusError(BusErrorCode.InvalidSubject, `"${subject}" is not a Troupe subject`, { details: { subject } });
+  if (parts[0] !== ROOT) throw bad();
+  const [, a, b, c, d] = parts;
+  const n = parts.length;
+  if (a === 'task' && b === 'submit' && n === 3) return { kind: 'task.submit' };
+  if (a === 'work' && b && n === 3) return { kind: 'work', role: b };
+  if (a === 'result' && b && n === 3) return { kind: 'result', taskId: b };
+  if (a === 'control' && b && n === 3) return { kind: 'control', taskId: b };
+  if (a === 'event' && b && n === 3) return { kind: 'event', taskId: b };
+  if (a === 'audit' && b && n === 3) return { kind: 'audit', taskId: b };
+  if (a === 'agent' && b === 'heartbeat' && c && d && n === 5) return { kind: 'heartbeat', role: c, agentId: d };
+  if (a === 'agent' && b === 'health' && c && n === 4) return { kind: 'health', agentId: c };
+  if (a === 'telemetry' && b === 'spans' && n === 3) return { kind: 'spans' };
+  if (a === 'dlq' && b && n === 3) return { kind: 'dead-letter', source: b };
+  throw bad();
+}

@@ -1,0 +1,204 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './free-port.js';
+
+const CANDIDATES = ['nats-server', '/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'];
+
+/** Finds the nats-server binary, or fails with the package to install. */
+export function findNatsServerBinary(env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env['NATS_SERVER_BIN'];
+  if (fromEnv && existsSync(fromEnv)) return fromEnv;
+  for (const candidate of CANDIDATES) {
+    if (candidate.includes('/')) {
+      if (existsSync(candidate)) return candidate;
+    } else {
+      const found = spawnSync('sh', ['-c', `command -v ${candidate}`], { encoding: 'utf8' });
+      const path = found.stdout.trim();
+      if (found.status === 0 && path) return path;
+    }
+  }
+  throw new Error(
+    'nats-server not found on PATH (nor /usr/sbin/nats-server): install it with `apt-get install -y nats-server` ' +
+      '(Debian/Ubuntu), `brew install nats-server` (macOS), or set NATS_SERVER_BIN to its path.',
+  );
+}
+
+export interface NatsServerOptions {
+  /** Extra lines of nats-server configuration. */
+  config?: string;
+  /** Cluster membership, set by startNatsCluster. */
+  cluster?: { name: string; port: number; routes: number[]; serverName: string };
+  storeDir?: string;
+  port?: number;
+  monitorPort?: number;
+  /** Largest payload the server accepts, in bytes. */
+  maxPayload?: number;
+}
+
+export interface NatsServer extends AsyncDisposable {
+  readonly url: string;
+  readonly port: number;
+  readonly storeDir: string;
+  readonly name: string;
+  readonly pid: number | undefined;
+  /** Graceful stop (SIGTERM), waiting for exit. */
+  stop(): Promise<void>;
+  /** SIGKILL, waiting for exit. */
+  kill(): Promise<void>;
+  /** Starts again on the same port and store. */
+  restart(): Promise<void>;
+  readonly running: boolean;
+}
+
+async function waitHealthy(monitorPort: number, child: ChildProcess, logs: () => string, jetstream: boolean) {
+  const deadline = Date.now() + 20_000;
+  const path = jetstream ? '/healthz?js-enabled-only=true' : '/healthz';
+  let lastError = '';
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`nats-server exited with code ${child.exitCode} while starting:\n${logs()}`);
+    }
+    try {
+      const res = await fetch(`http://127.0.0.1:${monitorPort}${path}`);
+      if (res.ok) return;
+      lastError = `${res.status} ${await res.text()}`;
+    } catch (err) {
+      lastError = String(err);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nats-server did not become healthy within 20 s (${lastError}):\n${logs()}`);
+}
+
+/** Starts a real nats-server with JetStream on random ports and a temporary store. */
+export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
+  const bin = findNatsServerBinary();
+  const ownsStore = !options.storeDir;
+  const storeDir = options.storeDir ?? mkdtempSync(join(tmpdir(), 'troupe-nats-'));
+  const port = options.port ?? (await freePort());
+  const monitorPort = options.monitorPort ?? (await freePort());
+  const name = options.cluster?.serverName ?? `troupe-${port}`;
+  const configPath = join(storeDir, `${name}.conf`);
+  const lines = [
+    `server_name: ${name}`,
+    `listen: 127.0.0.1:${port}`,
+    `http: 127.0.0.1:${monitorPort}`,
+    `jetstream { store_dir: "${join(storeDir, name)}" }`,
+    options.maxPayload ? `max_payload: ${options.maxPayload}` : '',
+  ];
+  if (options.cluster) {
+    const c = options.cluster;
+    lines.push(
+      `cluster { name: ${c.name}, listen: 127.0.0.1:${c.port}, routes: [${c.routes
+        .map((p) => `nats-route://127.0.0.1:${p}`)
+        .join(', ')}] }`,
+    );
+  }
+  if (options.config) lines.push(options.config);
+  writeFileSync(configPath, lines.filter(Boolean).join('\n') + '\n');
+
+  let child: ChildProcess | undefined;
+  let output = '';
+  const launch = async () => {
+    output = '';
+    const proc = spawn(bin, ['-c', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = proc;
+    const keep = (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-20_000);
+    };
+    proc.stdout?.on('data', keep);
+    proc.stderr?.on('data', keep);
+    // A single clustered node cannot report JetStream healthy until a quorum exists.
+    await waitHealthy(monitorPort, proc, () => output, !options.cluster);
+  };
+  const exit = (signal: NodeJS.Signals) =>
+    new Promise<void>((resolve) => {
+      const proc = child;
+      if (!proc || proc.exitCode !== null || proc.signalCode !== null) return resolve();
+      proc.once('exit', () => resolve());
+      proc.kill(signal);
+    });
+
+  await launch();
+  let disposed = false;
+  const server: NatsServer = {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    storeDir,
+    name,
+    get pid() {
+      return child?.pid;
+    },
+    get running() {
+      return !!child && child.exitCode === null && child.signalCode === null;
+    },
+    stop: () => exit('SIGTERM'),
+    kill: () => exit('SIGKILL'),
+    async restart() {
+      await exit('SIGTERM');
+      await launch();
+    },
+    async [Symbol.asyncDispose]() {
+      if (disposed) return;
+      disposed = true;
+      await exit('SIGKILL');
+      if (ownsStore) rmSync(storeDir, { recursive: true, force: true });
+    },
+  };
+  return server;
+}
+
+export interface NatsCluster extends AsyncDisposable {
+  readonly servers: readonly NatsServer[];
+  /** Every node's client URL, comma-separated, as NATS_URL takes it. */
+  readonly urls: string;
+}
+
+/** Starts a JetStream cluster of `size` nodes (3 by default) with routes on random ports. */
+export async function startNatsCluster(size = 3): Promise<NatsCluster> {
+  const storeDir = mkdtempSync(join(tmpdir(), 'troupe-nats-cluster-'));
+  const clusterPorts: number[] = [];
+  for (let i = 0; i < size; i++) clusterPorts.push(await freePort());
+  const name = `troupe-test-${clusterPorts[0]}`;
+  const servers = await Promise.all(
+    clusterPorts.map((port, i) =>
+      startNatsServer({
+        storeDir,
+        cluster: { name, port, routes: clusterPorts.filter((p) => p !== port), serverName: `n${i + 1}` },
+      }),
+    ),
+  );
+  await waitForJetStreamQuorum(servers);
+  return {
+    servers,
+    urls: servers.map((s) => s.url).join(','),
+    async [Symbol.asyncDispose]() {
+      await Promise.all(servers.map((s) => s[Symbol.asyncDispose]()));
+      rmSync(storeDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function waitForJetStreamQuorum(servers: readonly NatsServer[]): Promise<void> {
+  const { connect } = await import('@nats-io/transport-node');
+  const { jetstreamManager } = await import('@nats-io/jetstream');
+  const nc = await connect({ servers: servers.map((s) => s.url) });
+  try {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        const jsm = await jetstreamManager(nc, { timeout: 2000 });
+        await jsm.getAccountInfo();
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) throw new Error(`JetStream cluster had no meta leader within 30 s: ${String(err)}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  } finally {
+    await nc.close();
+  }
+}
+

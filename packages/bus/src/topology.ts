@@ -1,0 +1,175 @@
+import {
+  AckPolicy,
+  DiscardPolicy,
+  RetentionPolicy,
+  StorageType,
+  type ConsumerConfig,
+  type JetStreamManager,
+  type StreamConfig,
+} from '@nats-io/jetstream';
+import { subjects } from './subjects.js';
+
+/** Names of Troupe's streams, buckets and shared consumers. */
+export const Streams = {
+  Tasks: 'TROUPE_TASKS',
+  Work: 'TROUPE_WORK',
+  Results: 'TROUPE_RESULTS',
+  Events: 'TROUPE_EVENTS',
+  Audit: 'TROUPE_AUDIT',
+  DeadLetters: 'TROUPE_DLQ',
+} as const;
+
+export const Buckets = {
+  Tasks: 'troupe_tasks',
+  Agents: 'troupe_agents',
+  Cache: 'troupe_cache',
+  Idempotency: 'troupe_idempotency',
+  Artifacts: 'troupe_artifacts',
+} as const;
+
+export const Consumers = {
+  SupervisorTasks: 'supervisor-tasks',
+  SupervisorResults: 'supervisor-results',
+  work: (role: string) => `work-${role}`,
+} as const;
+
+export interface TopologyOptions {
+  /** 1 on a single node, 3 on a cluster. */
+  replicas?: number;
+  /** How long a task's events stay replayable. */
+  eventsMaxAgeMs?: number;
+  /** The window in which a repeated `Nats-Msg-Id` is recognised as a duplicate. */
+  duplicateWindowMs?: number;
+  /** How long an agent's heartbeat entry lives without renewal. */
+  agentTtlMs?: number;
+  /** How long a cached model or tool answer lives. */
+  cacheTtlMs?: number;
+  /** Per-step delivery limit and redelivery wait for the work queues. */
+  work?: { ackWaitMs?: number; maxDeliver?: number };
+}
+
+export interface ResolvedTopology {
+  replicas: number;
+  eventsMaxAgeMs: number;
+  duplicateWindowMs: number;
+  agentTtlMs: number;
+  cacheTtlMs: number;
+  work: { ackWaitMs: number; maxDeliver: number };
+}
+
+export function resolveTopology(options: TopologyOptions = {}): ResolvedTopology {
+  return {
+    replicas: options.replicas ?? 1,
+    eventsMaxAgeMs: options.eventsMaxAgeMs ?? 7 * 24 * 3600_000,
+    duplicateWindowMs: options.duplicateWindowMs ?? 2 * 60_000,
+    agentTtlMs: options.agentTtlMs ?? 15_000,
+    cacheTtlMs: options.cacheTtlMs ?? 24 * 3600_000,
+    work: { ackWaitMs: options.work?.ackWaitMs ?? 30_000, maxDeliver: options.work?.maxDeliver ?? 5 },
+  };
+}
+
+const ns = (ms: number) => ms * 1_000_000;
+
+export function streamConfigs(t: ResolvedTopology): Array<Partial<StreamConfig> & { name: string }> {
+  const common = { num_replicas: t.replicas, storage: StorageType.File, duplicate_window: ns(t.duplicateWindowMs) };
+  return [
+    { ...common, name: Streams.Tasks, subjects: [subjects.taskSubmit()], retention: RetentionPolicy.Workqueue },
+    { ...common, name: Streams.Work, subjects: [subjects.allWork()], retention: RetentionPolicy.Workqueue },
+    {
+      ...common,
+      name: Streams.Results,
+      subjects: [subjects.allResults(), subjects.allControl()],
+      retention: RetentionPolicy.Workqueue,
+    },
+    {
+      ...common,
+      name: Streams.Events,
+      subjects: [subjects.allEvents()],
+      retention: RetentionPolicy.Limits,
+      max_age: ns(t.eventsMaxAgeMs),
+      discard: DiscardPolicy.Old,
+    },
+    {
+      ...common,
+      name: Streams.Audit,
+      subjects: [subjects.allAudit()],
+      retention: RetentionPolicy.Limits,
+      deny_delete: true,
+      deny_purge: true,
+    },
+    {
+      ...common,
+      name: Streams.DeadLetters,
+      subjects: [subjects.allDeadLetters()],
+      retention: RetentionPolicy.Limits,
+      max_age: ns(30 * 24 * 3600_000),
+    },
+  ];
+}
+
+export function workConsumerConfig(role: string, t: ResolvedTopology): Partial<ConsumerConfig> {
+  return {
+    durable_name: Consumers.work(role),
+    filter_subject: subjects.work(role),
+    ack_policy: AckPolicy.Explicit,
+    ack_wait: ns(t.work.ackWaitMs),
+    max_deliver: t.work.maxDeliver,
+    max_ack_pending: 10_000,
+  };
+}
+
+export function supervisorConsumerConfigs(): Array<{ stream: string; config: Partial<ConsumerConfig> }> {
+  return [
+    {
+      stream: Streams.Tasks,
+      config: {
+        durable_name: Consumers.SupervisorTasks,
+        ack_policy: AckPolicy.Explicit,
+        ack_wait: ns(30_000),
+        max_deliver: 10,
+        max_ack_pending: 10_000,
+      },
+    },
+    {
+      stream: Streams.Results,
+      config: {
+        durable_name: Consumers.SupervisorResults,
+        ack_policy: AckPolicy.Explicit,
+        ack_wait: ns(30_000),
+        max_deliver: 10,
+        max_ack_pending: 10_000,
+      },
+    },
+  ];
+}
+
+function isAlreadyInUse(err: unknown): boolean {
+  return /already in use|already exists/i.test(String((err as Error)?.message ?? err));
+}
+
+/** Creates a stream, or updates it when it exists; safe to run from many processes at once. */
+export async function upsertStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }) {
+  try {
+    const info = await jsm.streams.info(config.name);
+    const drift = Object.entries(config).some(
+      ([k, v]) => JSON.stringify((info.config as unknown as Record<string, unknown>)[k]) !== JSON.stringify(v),
+    );
+    if (drift) await jsm.streams.update(config.name, config);
+  } catch (err) {
+    if (!/stream not found/i.test(String((err as Error).message))) throw err;
+    try {
+      await jsm.streams.add(config);
+    } catch (addErr) {
+      if (!isAlreadyInUse(addErr)) throw addErr;
+    }
+  }
+}
+
+export async function upsertConsumer(jsm: JetStreamManager, stream: string, config: Partial<ConsumerConfig>) {
+  try {
+    await jsm.consumers.add(stream, config);
+  } catch (err) {
+    if (!isAlreadyInUse(err)) throw err;
+    await jsm.consumers.update(stream, config.durable_name!, config);
+  }
+}
