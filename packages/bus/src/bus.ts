@@ -128,6 +128,7 @@ export class Bus {
       this.kvm.create(Buckets.Agents, { replicas: t.replicas, history: 1, ttl: t.agentTtlMs }),
       this.kvm.create(Buckets.Cache, { replicas: t.replicas, history: 1, ttl: t.cacheTtlMs }),
       this.kvm.create(Buckets.Idempotency, { replicas: t.replicas, history: 1, ttl: 24 * 3600_000 }),
+      this.kvm.create(Buckets.Wakeups, { replicas: t.replicas, history: 1 }),
       this.objm.create(Buckets.Artifacts, { replicas: t.replicas }),
     ]);
   }
@@ -137,7 +138,7 @@ export class Bus {
     try {
       await Promise.all(Object.values(Streams).map((s) => this.jsm.streams.info(s)));
       await Promise.all(
-        [Buckets.Tasks, Buckets.Agents, Buckets.Cache, Buckets.Idempotency].map((b) =>
+        [Buckets.Tasks, Buckets.Agents, Buckets.Cache, Buckets.Idempotency, Buckets.Wakeups].map((b) =>
           this.jsm.streams.info(`KV_${b}`),
         ),
       );

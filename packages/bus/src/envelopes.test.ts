@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import { encodeJson, parseJson, validateEnvelope } from './codec.js';
 import { envelopes } from './envelopes.js';
 
@@ -28,6 +29,7 @@ const samples = {
   stepResult: {
     v: 1,
     taskId: 't1',
+    tenant: 'acme',
     stepKey: 'plan',
     attempt: 1,
     agentId: 'a1',
@@ -36,7 +38,7 @@ const samples = {
     output: { x: 1 },
     usage: { inputTokens: 1, outputTokens: 2, costUsd: 0, latencyMs: 1, model: 'offline-1', provider: 'offline' },
   },
-  control: { v: 1, type: 'review', taskId: 't1', decision: 'approve', at: 4 },
+  control: { v: 1, type: 'review', taskId: 't1', tenant: 'acme', decision: 'approve', at: 4 },
   taskEvent: { v: 1, taskId: 't1', type: 'step.dispatched', at: 5, data: { n: 1 } },
   auditRecord: { v: 1, taskId: 't1', type: 'model.call', at: 6, actor: 'agent:a1', data: {} },
   heartbeat: {
@@ -52,6 +54,7 @@ const samples = {
     at: 7,
     status: 'ready',
   },
+  abort: { v: 1, taskId: 't1', reason: 'cancelled', at: 9 },
   deadLetter: {
     v: 1,
     source: 'work-drafter',
@@ -68,7 +71,7 @@ const samples = {
 describe('envelopes', () => {
   for (const [name, sample] of Object.entries(samples)) {
     it(`${name} round-trips through the wire`, () => {
-      const schema = envelopes[name as keyof typeof envelopes];
+      const schema = envelopes[name as keyof typeof envelopes] as z.ZodType<unknown>;
       const decoded = validateEnvelope(schema, parseJson(encodeJson(sample), 'x'), 'x');
       expect(decoded).toMatchObject(sample);
     });

@@ -66,6 +66,8 @@ export const StepAssignmentSchema = z.object({
   role: id,
   input: json,
   model: z.string().optional(),
+  /** Budget pressure: answer with the role's cheaper model. */
+  tier: z.enum(['cheap']).optional(),
   timeoutMs: z.number().int().positive().optional(),
   deadline: z.number().optional(),
   dispatchedAt: z.number(),
@@ -82,6 +84,7 @@ export type StepError = z.infer<typeof StepErrorSchema>;
 const stepResultBase = {
   v: z.literal(1),
   taskId: id,
+  tenant: id,
   stepKey: id,
   attempt: z.number().int().positive(),
   agentId: z.string(),
@@ -94,11 +97,19 @@ export const StepResultSchema = z.discriminatedUnion('ok', [
 export type StepResult = z.infer<typeof StepResultSchema>;
 
 export const ControlSchema = z.discriminatedUnion('type', [
-  z.object({ v: z.literal(1), type: z.literal('cancel'), taskId: id, reason: z.string().optional(), at: z.number() }),
+  z.object({
+    v: z.literal(1),
+    type: z.literal('cancel'),
+    taskId: id,
+    tenant: id,
+    reason: z.string().optional(),
+    at: z.number(),
+  }),
   z.object({
     v: z.literal(1),
     type: z.literal('review'),
     taskId: id,
+    tenant: id,
     decision: z.enum(['approve', 'reject', 'revise']),
     notes: z.string().max(10_000).optional(),
     by: z.string().optional(),
@@ -109,6 +120,7 @@ export const ControlSchema = z.discriminatedUnion('type', [
     v: z.literal(1),
     type: z.literal('step-lost'),
     taskId: id,
+    tenant: id,
     stepKey: id,
     attempt: z.number().int().positive(),
     reason: z.string(),
@@ -178,6 +190,16 @@ export const DeadLetterSchema = z.object({
 });
 export type DeadLetter = z.infer<typeof DeadLetterSchema>;
 
+/** Tells the agents working on a task's steps to stop (core NATS, best effort). */
+export const AbortSchema = z.object({
+  v: z.literal(1),
+  taskId: id,
+  stepKeys: z.array(z.string()).optional(),
+  reason: z.string(),
+  at: z.number(),
+});
+export type Abort = z.infer<typeof AbortSchema>;
+
 export const envelopes = {
   taskSubmit: TaskSubmitSchema,
   stepAssignment: StepAssignmentSchema,
@@ -187,4 +209,6 @@ export const envelopes = {
   auditRecord: AuditRecordSchema,
   heartbeat: HeartbeatSchema,
   deadLetter: DeadLetterSchema,
+  abort: AbortSchema,
 } as const;
+

@@ -22,3 +22,4 @@ export type { TopologyOptions, ResolvedTopology } from './topology.js';
 export { TypedKv } from './kv.js';
 export type { KvEntry, CasUpdate, CasOptions } from './kv.js';
 export type { WorkMessage, WorkHandler, WorkConsumer } from './work-queue.js';
+export { newTaskId, taskIdTime } from './ids.js';

@@ -8,6 +8,7 @@ describe('subjects', () => {
     expect(parseSubject(subjects.work('researcher'))).toEqual({ kind: 'work', role: 'researcher' });
     expect(parseSubject(subjects.result('t1'))).toEqual({ kind: 'result', taskId: 't1' });
     expect(parseSubject(subjects.control('t1'))).toEqual({ kind: 'control', taskId: 't1' });
+    expect(parseSubject(subjects.abort('t1'))).toEqual({ kind: 'abort', taskId: 't1' });
     expect(parseSubject(subjects.event('t1'))).toEqual({ kind: 'event', taskId: 't1' });
     expect(parseSubject(subjects.audit('t1'))).toEqual({ kind: 'audit', taskId: 't1' });
     expect(parseSubject(subjects.heartbeat('drafter', 'a-1'))).toEqual({

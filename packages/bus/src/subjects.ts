@@ -23,6 +23,8 @@ export const subjects = {
   allResults: () => `${ROOT}.result.>`,
   control: (taskId: string) => `${ROOT}.control.${token('task id', taskId)}`,
   allControl: () => `${ROOT}.control.>`,
+  abort: (taskId: string) => `${ROOT}.abort.${token('task id', taskId)}`,
+  allAborts: () => `${ROOT}.abort.>`,
   event: (taskId: string) => `${ROOT}.event.${token('task id', taskId)}`,
   allEvents: () => `${ROOT}.event.>`,
   audit: (taskId: string) => `${ROOT}.audit.${token('task id', taskId)}`,
@@ -41,6 +43,7 @@ export type ParsedSubject =
   | { kind: 'work'; role: string }
   | { kind: 'result'; taskId: string }
   | { kind: 'control'; taskId: string }
+  | { kind: 'abort'; taskId: string }
   | { kind: 'event'; taskId: string }
   | { kind: 'audit'; taskId: string }
   | { kind: 'heartbeat'; role: string; agentId: string }
@@ -59,6 +62,7 @@ export function parseSubject(subject: string): ParsedSubject {
   if (a === 'work' && b && n === 3) return { kind: 'work', role: b };
   if (a === 'result' && b && n === 3) return { kind: 'result', taskId: b };
   if (a === 'control' && b && n === 3) return { kind: 'control', taskId: b };
+  if (a === 'abort' && b && n === 3) return { kind: 'abort', taskId: b };
   if (a === 'event' && b && n === 3) return { kind: 'event', taskId: b };
   if (a === 'audit' && b && n === 3) return { kind: 'audit', taskId: b };
   if (a === 'agent' && b === 'heartbeat' && c && d && n === 5) return { kind: 'heartbeat', role: c, agentId: d };

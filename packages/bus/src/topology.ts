@@ -24,6 +24,8 @@ export const Buckets = {
   Agents: 'troupe_agents',
   Cache: 'troupe_cache',
   Idempotency: 'troupe_idempotency',
+  /** taskId → the earliest time the task needs a tick: the supervisors' shared timer table. */
+  Wakeups: 'troupe_wakeups',
   Artifacts: 'troupe_artifacts',
 } as const;
 

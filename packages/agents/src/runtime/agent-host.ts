@@ -1,0 +1,309 @@
+import { hostname } from 'node:os';
+import { createServer, type Server } from 'node:http';
+import {
+  AbortSchema,
+  Buckets,
+  HeartbeatSchema,
+  StepAssignmentSchema,
+  subjects,
+  systemClock,
+  toTroupeError,
+  type AuditRecord,
+  type Bus,
+  type Clock,
+  type Control,
+  type Heartbeat,
+  type StepAssignment,
+  type StepError,
+  type StepResult,
+  type TaskEvent,
+  type TimerHandle,
+  type Usage,
+  type WorkConsumer,
+} from '@troupe/bus';
+import { z } from 'zod';
+
+/** What one step's execution reports back to the host. */
+export interface StepOutcome {
+  output: unknown;
+  usage: Usage;
+}
+
+export interface StepContext {
+  assignment: StepAssignment;
+  agentId: string;
+  /** Aborted when the task is cancelled, the step is aborted, or the process shuts down hard. */
+  signal: AbortSignal;
+  /** A progress event for the task's event stream. */
+  emit(type: string, data?: Record<string, unknown>): void;
+  /** An audit record for the task's audit log. */
+  audit(record: Omit<AuditRecord, 'v' | 'taskId' | 'actor'> & { actor?: string }): void;
+}
+
+/** An error a step ends with; `retryable` tells the supervisor whether another attempt may help. */
+export interface StepFailure {
+  code: string;
+  message: string;
+  retryable: boolean;
+  usage?: Usage;
+}
+
+export type ExecuteStep = (ctx: StepContext) => Promise<StepOutcome>;
+
+export interface AgentHostOptions {
+  bus: Bus;
+  /** The roles this process serves (one consumer each). */
+  roles: readonly string[];
+  execute: ExecuteStep;
+  /** Steps handled at once per role. */
+  concurrency?: number;
+  agentId?: string;
+  version?: string;
+  clock?: Clock;
+  heartbeatIntervalMs?: number;
+  /** Also answer GET /healthz on this port (0 = any free port). */
+  healthPort?: number;
+  /** Maps a thrown error to what the supervisor is told. */
+  classifyError?: (err: unknown) => StepFailure;
+  onError?: (err: unknown, context: string) => void;
+  /** Runs each step inside a span (packages/telemetry plugs in here). */
+  instrument?: <T>(assignment: StepAssignment, agentId: string, fn: () => Promise<T>) => Promise<T>;
+}
+
+export interface AgentHost {
+  readonly agentId: string;
+  readonly inFlight: number;
+  readonly healthUrl: string | undefined;
+  /** Stops pulling, lets the steps in flight finish, then disconnects nothing (the caller owns the bus). */
+  drain(): Promise<void>;
+}
+
+const defaultClassify = (err: unknown): StepFailure => {
+  const e = toTroupeError(err);
+  const retryable = (e as { retryable?: unknown }).retryable;
+  return {
+    code: e.code,
+    message: e.message,
+    retryable: typeof retryable === 'boolean' ? retryable : e.code !== 'INVALID_OUTPUT',
+  };
+};
+
+export const HealthSchema = z.object({
+  agentId: z.string(),
+  roles: z.array(z.string()),
+  status: z.enum(['ready', 'draining']),
+  inFlight: z.number(),
+  uptimeMs: z.number(),
+});
+
+/**
+ * Hosts roles in this process: pulls assignments with bounded concurrency (kept alive while busy),
+ * publishes results, progress events and audit records, heartbeats, answers health probes, and aborts a
+ * step when its task is cancelled.
+ */
+export async function startAgentHost(options: AgentHostOptions): Promise<AgentHost> {
+  const { bus } = options;
+  const clock = options.clock ?? systemClock;
+  const agentId = options.agentId ?? `${options.roles[0]}-${hostname().replace(/[^A-Za-z0-9_-]/g, '')}-${process.pid}`;
+  const concurrency = options.concurrency ?? 4;
+  const classify = options.classifyError ?? defaultClassify;
+  const onError = options.onError ?? (() => undefined);
+  const instrument = options.instrument ?? ((_a, _id, fn) => fn());
+  const startedAt = clock.now();
+  let status: 'ready' | 'draining' = 'ready';
+  let inFlight = 0;
+  /** Per task: the abort controllers of its steps in flight here, by step key. */
+  const running = new Map<string, Map<string, AbortController>>();
+
+  const abortSub = bus.subscribe(subjects.allAborts(), AbortSchema, (msg) => {
+    const steps = running.get(msg.data.taskId);
+    if (!steps) return;
+    for (const [stepKey, controller] of steps) {
+      if (!msg.data.stepKeys || msg.data.stepKeys.includes(stepKey)) controller.abort(new Error(msg.data.reason));
+    }
+  });
+
+  const runStep = async (assignment: StepAssignment): Promise<StepResult> => {
+    const controller = new AbortController();
+    const perTask = running.get(assignment.taskId) ?? new Map<string, AbortController>();
+    perTask.set(assignment.stepKey, controller);
+    running.set(assignment.taskId, perTask);
+    const pending: Array<Promise<unknown>> = [];
+    let eventSeq = 0;
+    let auditSeq = 0;
+    const idBase = `${assignment.taskId}.${assignment.stepKey}.${assignment.attempt}`;
+    const ctx: StepContext = {
+      assignment,
+      agentId,
+      signal: controller.signal,
+      emit(type, data = {}) {
+        const event: TaskEvent = {
+          v: 1,
+          taskId: assignment.taskId,
+          type,
+          at: clock.now(),
+          stepKey: assignment.stepKey,
+          data: { agentId, attempt: assignment.attempt, ...data },
+        };
+        // Token deltas are many and only for live viewers: core NATS, not the stream.
+        if (type === 'model.delta') {
+          bus.publish(subjects.event(assignment.taskId), event);
+          return;
+        }
+        pending.push(bus.publishDurable(subjects.event(assignment.taskId), event, { msgId: `${idBase}.ev${eventSeq++}` }));
+      },
+      audit(record) {
+        const full: AuditRecord = { v: 1, taskId: assignment.taskId, actor: `agent:${agentId}`, ...record };
+        pending.push(bus.publishDurable(subjects.audit(assignment.taskId), full, { msgId: `${idBase}.au${auditSeq++}` }));
+      },
+    };
+    try {
+      const outcome = await instrument(assignment, agentId, () => options.execute(ctx));
+      return {
+        v: 1,
+        taskId: assignment.taskId,
+        tenant: assignment.tenant,
+        stepKey: assignment.stepKey,
+        attempt: assignment.attempt,
+        agentId,
+        finishedAt: clock.now(),
+        ok: true,
+        output: outcome.output,
+        usage: outcome.usage,
+      };
+    } catch (err) {
+      const failure: StepFailure = controller.signal.aborted
+        ? { code: 'ABORTED', message: `step aborted: ${String((controller.signal.reason as Error)?.message ?? 'cancelled')}`, retryable: false }
+        : classify(err);
+      const error: StepError = { code: failure.code, message: failure.message, retryable: failure.retryable };
+      return {
+        v: 1,
+        taskId: assignment.taskId,
+        tenant: assignment.tenant,
+        stepKey: assignment.stepKey,
+        attempt: assignment.attempt,
+        agentId,
+        finishedAt: clock.now(),
+        ok: false,
+        error,
+        ...(failure.usage ? { usage: failure.usage } : {}),
+      };
+    } finally {
+      perTask.delete(assignment.stepKey);
+      if (perTask.size === 0) running.delete(assignment.taskId);
+      await Promise.allSettled(pending);
+    }
+  };
+
+  const consumers: WorkConsumer[] = [];
+  for (const role of options.roles) {
+    consumers.push(
+      await bus.consumeWork({
+        role,
+        schema: StepAssignmentSchema,
+        concurrency,
+        handler: async (msg) => {
+          inFlight++;
+          try {
+            const result = await runStep(msg.data);
+            await bus.publishDurable(subjects.result(result.taskId), result, {
+              msgId: `result.${result.taskId}.${result.stepKey}.${result.attempt}`,
+            });
+          } finally {
+            inFlight--;
+          }
+        },
+        onDeadLetter: async (record, decoded) => {
+          const parsed = StepAssignmentSchema.safeParse(decoded);
+          if (!parsed.success) return;
+          // The step will never be delivered again: tell the supervisor, which reassigns or fails it.
+          const lost: Control = {
+            v: 1,
+            type: 'step-lost',
+            taskId: parsed.data.taskId,
+            tenant: parsed.data.tenant,
+            stepKey: parsed.data.stepKey,
+            attempt: parsed.data.attempt,
+            reason: `assignment dead-lettered after ${record.deliveries} deliveries: ${record.error}`,
+            at: clock.now(),
+          };
+          await bus.publishDurable(subjects.control(lost.taskId), lost, {
+            msgId: `lost.${lost.taskId}.${lost.stepKey}.${lost.attempt}`,
+          });
+        },
+        onError: (err) => onError(err, `work-${role}`),
+      }),
+    );
+  }
+
+  // ---- heartbeats and health -----------------------------------------------------------------------
+  const agents = await bus.kv(Buckets.Agents, HeartbeatSchema);
+  const heartbeat = (): Heartbeat => ({
+    v: 1,
+    agentId,
+    roles: [...options.roles],
+    host: hostname(),
+    pid: process.pid,
+    inFlight,
+    concurrency,
+    version: options.version ?? '0.1.0',
+    startedAt,
+    at: clock.now(),
+    status,
+  });
+  const beat = async () => {
+    const hb = heartbeat();
+    for (const role of options.roles) bus.publish(subjects.heartbeat(role, agentId), hb);
+    await agents.put(agentId, hb).catch((err) => onError(err, 'heartbeat'));
+  };
+  const interval = options.heartbeatIntervalMs ?? 5_000;
+  let beatTimer: TimerHandle | undefined;
+  const loop = () => {
+    void beat();
+    beatTimer = clock.setTimeout(loop, interval);
+  };
+  loop();
+
+  const health = () => ({ agentId, roles: [...options.roles], status, inFlight, uptimeMs: clock.now() - startedAt });
+  const healthSub = bus.nc.subscribe(subjects.health(agentId), {
+    callback: (_err, msg) => {
+      msg.respond(JSON.stringify(health()));
+    },
+  });
+  let httpServer: Server | undefined;
+  let healthUrl: string | undefined;
+  if (options.healthPort !== undefined) {
+    httpServer = createServer((req, res) => {
+      const body = JSON.stringify(health());
+      res.writeHead(req.url === '/healthz' && status === 'ready' ? 200 : req.url === '/healthz' ? 503 : 404, {
+        'content-type': 'application/json',
+      });
+      res.end(body);
+    });
+    await new Promise<void>((resolve) => httpServer!.listen(options.healthPort, '127.0.0.1', resolve));
+    const address = httpServer.address();
+    healthUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/healthz`;
+  }
+
+  let draining: Promise<void> | undefined;
+  return {
+    agentId,
+    get inFlight() {
+      return inFlight;
+    },
+    healthUrl,
+    drain() {
+      draining ??= (async () => {
+        status = 'draining';
+        await beat();
+        await Promise.all(consumers.map((c) => c.stop()));
+        if (beatTimer) clock.clearTimeout(beatTimer);
+        abortSub.unsubscribe();
+        healthSub.unsubscribe();
+        await agents.delete(agentId).catch(() => undefined);
+        await new Promise<void>((resolve) => (httpServer ? httpServer.close(() => resolve()) : resolve()));
+      })();
+      return draining;
+    },
+  };
+}

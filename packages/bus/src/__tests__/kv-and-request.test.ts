@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { Buckets, BusError, connect, isNoResponders, isTimeout, subjects, TaskEventSchema, type Bus } from '@troupe/bus';
+import { startNatsServer, type NatsServer } from '@troupe/bus/testing';
+
+describe('KV, request/reply and large payloads on a real nats-server', () => {
+  let server: NatsServer;
+  let a: Bus;
+  let b: Bus;
+  beforeAll(async () => {
+    server = await startNatsServer({ maxPayload: 64 * 1024 });
+    a = await connect({ servers: server.url });
+    b = await connect({ servers: server.url });
+    await Promise.all([a.ensureTopology(), b.ensureTopology()]);
+  });
+  afterAll(async () => {
+    await a.close();
+    await b.close();
+    await server[Symbol.asyncDispose]();
+  });
+
+  it('concurrent ensureTopology calls are safe and idempotent', async () => {
+    await Promise.all([a.ensureTopology(), b.ensureTopology(), a.ensureTopology()]);
+    expect(await a.hasTopology()).toBe(true);
+  });
+
+  it('two concurrent writers doing 1,000 compare-and-set increments each end at exactly 2,000', async () => {
+    const Counter = z.object({ n: z.number() });
+    const kvA = await a.kv(Buckets.Tasks, Counter);
+    const kvB = await b.kv(Buckets.Tasks, Counter);
+    const writer = async (kv: typeof kvA) => {
+      for (let i = 0; i < 1000; i++) await kv.casUpdate('counter', (cur) => ({ n: (cur?.value.n ?? 0) + 1 }));
+    };
+    await Promise.all([writer(kvA), writer(kvB)]);
+    const final = await kvA.get('counter');
+    expect(final?.value.n).toBe(2000);
+  });
+
+  it('update at a stale revision fails with CAS_CONFLICT', async () => {
+    const kv = await a.kv(Buckets.Tasks, z.object({ s: z.string() }));
+    const rev = await kv.put('stale', { s: 'one' });
+    await kv.update('stale', { s: 'two' }, rev);
+    await expect(kv.update('stale', { s: 'three' }, rev)).rejects.toMatchObject({ code: 'CAS_CONFLICT' });
+    await expect(kv.create('stale', { s: 'x' })).rejects.toMatchObject({ code: 'CAS_CONFLICT' });
+  });
+
+  it('request/reply answers, and fails with typed errors on no responders and on timeout', async () => {
+    const Echo = z.object({ text: z.string() });
+    const sub = b.subscribe(subjects.health('echo'), Echo, (msg) => {
+      msg.respond({ text: msg.data.text.toUpperCase() });
+    });
+    await b.nc.flush();
+    await expect(a.request(subjects.health('echo'), { text: 'hi' }, Echo)).resolves.toEqual({ text: 'HI' });
+    sub.unsubscribe();
+    await b.nc.flush();
+
+    const err = await a.request(subjects.health('nobody'), { text: 'x' }, Echo).catch((e: unknown) => e);
+    expect(isNoResponders(err)).toBe(true);
+    expect((err as BusError).message).toMatch(/no one is listening on troupe\.agent\.health\.nobody/);
+
+    const silent = b.nc.subscribe(subjects.health('silent'), { callback: () => undefined });
+    await b.nc.flush();
+    const slow = await a.request(subjects.health('silent'), { text: 'x' }, Echo, { timeoutMs: 50 }).catch((e: unknown) => e);
+    expect(isTimeout(slow)).toBe(true);
+    silent.unsubscribe();
+  });
+
+  it('a payload over max_payload travels through the object store as a reference', async () => {
+    const big = { v: 1, taskId: 'big', type: 'x', at: 1, data: { blob: 'x'.repeat(200_000) } };
+    await a.publishDurable(subjects.event('big'), big);
+    const [read] = await b.readStream('TROUPE_EVENTS', subjects.event('big'), TaskEventSchema);
+    expect(read?.data['blob']).toHaveLength(200_000);
+    expect(() => a.publish(subjects.event('big'), big)).toThrow(/too large/);
+  });
+
+  it('a core message that does not decode is dead-lettered and the subscription goes on', async () => {
+    const got: string[] = [];
+    const errors: unknown[] = [];
+    const Echo = z.object({ text: z.string() });
+    const sub = b.subscribe(subjects.health('strict'), Echo, (m) => void got.push(m.data.text), {
+      onError: (e) => void errors.push(e),
+    });
+    await b.nc.flush();
+    a.nc.publish(subjects.health('strict'), new TextEncoder().encode('{"text": 1}'));
+    a.publish(subjects.health('strict'), { text: 'after' });
+    await expect.poll(() => got).toEqual(['after']);
+    await expect.poll(async () => (await a.readDeadLetters('core')).length).toBe(1);
+    expect(errors).toHaveLength(1);
+    sub.unsubscribe();
+  });
+});

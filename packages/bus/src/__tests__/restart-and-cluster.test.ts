@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { connect, Streams, subjects, TaskEventSchema } from '@troupe/bus';
+import { startNatsCluster, startNatsServer } from '@troupe/bus/testing';
+
+describe('server restarts and clusters', () => {
+  it('a single server restarted on its store mid-stream: the client reconnects and no acked message is lost', async () => {
+    await using server = await startNatsServer();
+    const bus = await connect({ servers: server.url, reconnectWaitMs: 50, reconnectJitterMs: 50 });
+    await bus.ensureTopology();
+    const acked = new Set<number>();
+    let restarted = false;
+    const publisher = (async () => {
+      for (let n = 0; n < 300; n++) {
+        const event = { v: 1, taskId: 'restart', type: 'tick', at: n, data: { n } };
+        // Keep trying the same message until the server acknowledges it: that is what a caller does.
+        for (let attempt = 0; attempt < 200; attempt++) {
+          try {
+            await bus.publishDurable(subjects.event('restart'), event, { msgId: `restart-${n}`, timeoutMs: 1000 });
+            acked.add(n);
+            break;
+          } catch {
+            await new Promise((r) => setTimeout(r, 25));
+          }
+        }
+      }
+    })();
+    await expect.poll(() => acked.size, { timeout: 10_000 }).toBeGreaterThan(100);
+    await server.restart();
+    restarted = true;
+    await publisher;
+    expect(restarted).toBe(true);
+    const stored = await bus.readStream(Streams.Events, subjects.event('restart'), TaskEventSchema, { limit: 1000 });
+    const storedNs = new Set(stored.map((e) => e.data['n'] as number));
+    expect([...acked].filter((n) => !storedNs.has(n))).toEqual([]);
+    expect(acked.size).toBe(300);
+    expect(stored).toHaveLength(300);
+    await bus.close();
+  });
+
+  it('cluster: publish through node A, consume through node C; SIGKILL node B and work goes on', async () => {
+    await using cluster = await startNatsCluster(3);
+    const [nodeA, nodeB, nodeC] = cluster.servers;
+    const producer = await connect({ servers: nodeA!.url, topology: { replicas: 3 } });
+    const worker = await connect({ servers: nodeC!.url, topology: { replicas: 3 } });
+    await producer.ensureTopology();
+    const seen = new Set<number>();
+    const consumer = await worker.consumeWork({
+      role: 'clustered',
+      schema: z.object({ n: z.number() }),
+      concurrency: 16,
+      handler: async (m) => void seen.add(m.data.n),
+    });
+    const send = async (from: number, to: number) => {
+      for (let n = from; n < to; n++) {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await producer.publishDurable(subjects.work('clustered'), { n }, { msgId: `c-${n}` });
+            break;
+          } catch (err) {
+            if (attempt > 100) throw err;
+            await new Promise((r) => setTimeout(r, 50));
+          }
+        }
+      }
+    };
+    await send(0, 50);
+    await expect.poll(() => seen.size, { timeout: 15_000 }).toBe(50);
+    await nodeB!.kill();
+    await send(50, 100);
+    await expect.poll(() => seen.size, { timeout: 30_000 }).toBe(100);
+    await consumer.stop();
+    await producer.close();
+    await worker.close();
+  });
+});

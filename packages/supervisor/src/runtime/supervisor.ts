@@ -1,0 +1,470 @@
+import { hostname } from 'node:os';
+import {
+  AbortSchema,
+  Buckets,
+  BusError,
+  BusErrorCode,
+  Consumers,
+  ControlSchema,
+  StepResultSchema,
+  Streams,
+  subjects,
+  systemClock,
+  TaskSubmitSchema,
+  type AuditRecord,
+  type Bus,
+  type Clock,
+  type Control,
+  type StepAssignment,
+  type StepResult,
+  type TaskEvent,
+  type TaskSubmit,
+  type TimerHandle,
+  type TypedKv,
+  type WorkConsumer,
+  type WorkMessage,
+} from '@troupe/bus';
+import type { Effect } from '../workflow/effects.js';
+import type { WorkflowEvent } from '../workflow/events.js';
+import { createWorkflowEngine, type WorkflowEngine } from '../workflow/engine.js';
+import type { AnyWorkflow } from '../workflow/types.js';
+import { buildThread } from './thread.js';
+import {
+  TaskRecordSchema,
+  taskKey,
+  parseTaskKey,
+  TERMINAL_STATUSES,
+  WakeupSchema,
+  type TaskRecord,
+  type Wakeup,
+} from './task-record.js';
+
+export interface SupervisorOptions {
+  bus: Bus;
+  workflows: readonly AnyWorkflow[];
+  clock?: Clock;
+  /** Events handled at once by this process. */
+  concurrency?: number;
+  /** A supervisor gives the one that wrote a wake-up this long before it ticks the task itself. */
+  foreignWakeGraceMs?: number;
+  supervisorId?: string;
+  onError?: (err: unknown, context: string) => void;
+  /** Runs each event's handling inside a span (packages/telemetry plugs in here). */
+  instrument?: <T>(info: { taskId: string; workflow: string; event: string }, fn: () => Promise<T>) => Promise<T>;
+  /** Called when a task reaches a final state. */
+  onTaskFinished?: (record: TaskRecord) => void;
+}
+
+export interface Supervisor {
+  readonly id: string;
+  /** Events applied by this supervisor (a write that won its compare-and-set). */
+  readonly applied: number;
+  stop(): Promise<void>;
+}
+
+const DEFAULT_CONCURRENCY = 64;
+
+/**
+ * A stateless supervisor. Each event is applied the same way: read the task's record → restore its
+ * machine → send the event → write back with compare-and-set (retry on conflict) → carry out the effects
+ * idempotently → acknowledge. Any number may run; any one may die.
+ */
+export async function runSupervisor(options: SupervisorOptions): Promise<Supervisor> {
+  const { bus } = options;
+  const clock = options.clock ?? systemClock;
+  const id = options.supervisorId ?? `sup-${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
+  const onError = options.onError ?? (() => undefined);
+  const instrument = options.instrument ?? ((_info, fn) => fn());
+  const engines = new Map<string, WorkflowEngine>();
+  for (const workflow of options.workflows) engines.set(workflow.name, createWorkflowEngine(workflow));
+
+  const tasks = await bus.kv(Buckets.Tasks, TaskRecordSchema);
+  const wakeups = await bus.kv(Buckets.Wakeups, WakeupSchema);
+  /** The last record this process read or wrote per task, with its revision: saves a read per event. */
+  const cache = new Map<string, { value: TaskRecord; revision: number }>();
+  const CACHE_LIMIT = 5_000;
+  const remember = (key: string, entry: { value: TaskRecord; revision: number }) => {
+    cache.delete(key);
+    cache.set(key, entry);
+    if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value!);
+  };
+  let applied = 0;
+  const duplicateWindowMs = bus.topology.duplicateWindowMs;
+
+  const carryOut = async (record: TaskRecord, effects: readonly Effect[]) => {
+    const { taskId, tenant } = record;
+    const work: Array<Promise<unknown>> = [];
+    for (const effect of effects) {
+      switch (effect.kind) {
+        case 'dispatch': {
+          const assignment: StepAssignment = {
+            v: 1,
+            taskId,
+            tenant,
+            workflow: record.workflow,
+            stepKey: effect.stepKey,
+            stepId: effect.stepId,
+            attempt: effect.attempt,
+            role: effect.role,
+            input: effect.input,
+            ...(effect.model ? { model: effect.model } : {}),
+            ...(effect.tier ? { tier: effect.tier } : {}),
+            timeoutMs: effect.timeoutMs,
+            deadline: effect.deadline,
+            dispatchedAt: effect.dispatchedAt,
+          };
+          work.push(bus.publishDurable(subjects.work(effect.role), assignment, { msgId: effect.dispatchId }));
+          break;
+        }
+        case 'abort':
+          bus.publish(
+            subjects.abort(taskId),
+            AbortSchema.parse({ v: 1, taskId, stepKeys: effect.stepKeys, reason: effect.reason, at: clock.now() }),
+          );
+          break;
+        case 'event': {
+          const event: TaskEvent = {
+            v: 1,
+            taskId,
+            type: effect.type,
+            at: effect.at,
+            ...(effect.stepKey ? { stepKey: effect.stepKey } : {}),
+            data: effect.data,
+          };
+          work.push(bus.publishDurable(subjects.event(taskId), event, { msgId: effect.id }));
+          break;
+        }
+        case 'audit': {
+          const { kind: _kind, id: effectId, ...rest } = effect;
+          const audit: AuditRecord = { v: 1, taskId, ...rest };
+          work.push(bus.publishDurable(subjects.audit(taskId), audit, { msgId: effectId }));
+          break;
+        }
+        case 'complete':
+          options.onTaskFinished?.(record);
+          break;
+        default: {
+          const never: never = effect;
+          throw new Error(`unknown effect ${String((never as Effect).kind)}`);
+        }
+      }
+    }
+    await Promise.all(work);
+  };
+
+  const scheduleWake = (key: string, before: number | null, after: number | null, terminal: boolean) => {
+    if (terminal) {
+      timers.forget(key);
+      return wakeups.delete(key).catch((err) => onError(err, 'wakeups.delete'));
+    }
+    if (after === null) {
+      timers.forget(key);
+      return before === null ? undefined : wakeups.delete(key).catch((err) => onError(err, 'wakeups.delete'));
+    }
+    timers.set(key, { wakeAt: after, by: id });
+    if (before === after) return undefined;
+    return wakeups.put(key, { wakeAt: after, by: id }).catch((err) => onError(err, 'wakeups.put'));
+  };
+
+  type Transition = (record: TaskRecord, engine: WorkflowEngine, now: number) => {
+    snapshot: unknown;
+    effects: Effect[];
+    changed: boolean;
+  };
+
+  /**
+   * Applies one transition with compare-and-set. Returns false when the task is unknown.
+   */
+  const applyToTask = async (key: string, transition: Transition, label: string): Promise<boolean> => {
+    for (let attempt = 1; ; attempt++) {
+      let entry = cache.get(key);
+      if (!entry || attempt > 1) {
+        const fresh = await tasks.get(key);
+        if (!fresh) return false;
+        entry = { value: fresh.value, revision: fresh.revision };
+      }
+      const record = entry.value;
+      const engine = engines.get(record.workflow);
+      if (!engine) {
+        await failUnknownWorkflow(key, entry);
+        return true;
+      }
+      const now = clock.now();
+      const { snapshot, effects, changed } = transition(record, engine, now);
+      if (!changed) {
+        // The event was applied before (a redelivery). If its effects may not have gone out, send them again.
+        if (record.outbox.length > 0 && now - record.updatedAt < duplicateWindowMs / 2) {
+          await carryOut(record, record.outbox as Effect[]);
+        }
+        return true;
+      }
+      const view = engine.view(snapshot);
+      const complete = effects.find((e) => e.kind === 'complete');
+      const next: TaskRecord = {
+        ...record,
+        status: view.status,
+        updatedAt: now,
+        seq: record.seq + 1,
+        wakeAt: view.wakeAt ?? null,
+        snapshot,
+        outbox: effects,
+        ...(complete && complete.kind === 'complete'
+          ? {
+              ...(complete.result !== undefined ? { result: complete.result } : {}),
+              ...(complete.error ? { error: complete.error } : {}),
+            }
+          : {}),
+      };
+      let revision: number;
+      try {
+        revision = await tasks.update(key, next, entry.revision);
+      } catch (err) {
+        if (err instanceof BusError && err.code === BusErrorCode.CasConflict) {
+          cache.delete(key);
+          if (attempt < 50) continue;
+        }
+        throw err;
+      }
+      applied++;
+      remember(key, { value: next, revision });
+      await Promise.all([
+        instrument({ taskId: record.taskId, workflow: record.workflow, event: label }, () => carryOut(next, effects)),
+        scheduleWake(key, record.wakeAt, next.wakeAt, TERMINAL_STATUSES.has(next.status)),
+      ]);
+      return true;
+    }
+  };
+
+  const failUnknownWorkflow = async (key: string, entry: { value: TaskRecord; revision: number }) => {
+    if (TERMINAL_STATUSES.has(entry.value.status)) return;
+    const next: TaskRecord = {
+      ...entry.value,
+      status: 'failed',
+      updatedAt: clock.now(),
+      seq: entry.value.seq + 1,
+      error: {
+        code: 'UNKNOWN_WORKFLOW',
+        message: `workflow "${entry.value.workflow}" is not known to supervisor ${id}`,
+      },
+    };
+    await tasks.update(key, next, entry.revision).catch(() => undefined);
+  };
+
+  // ---- task submissions ------------------------------------------------------------------------------
+
+  const onSubmit = async (msg: WorkMessage<TaskSubmit>) => {
+    const submit = msg.data;
+    const key = taskKey(submit.tenant, submit.taskId);
+    const existing = await tasks.get(key);
+    if (!existing) {
+      const now = clock.now();
+      const record: TaskRecord = {
+        v: 1,
+        taskId: submit.taskId,
+        tenant: submit.tenant,
+        workflow: submit.workflow,
+        status: 'queued',
+        input: submit.input,
+        options: submit.options as Record<string, unknown>,
+        metadata: submit.metadata,
+        ...(submit.continueFrom ? { continueFrom: submit.continueFrom } : {}),
+        createdAt: submit.submittedAt,
+        updatedAt: now,
+        seq: 0,
+        wakeAt: null,
+        outbox: [],
+      };
+      try {
+        await tasks.create(key, record);
+      } catch (err) {
+        if (!(err instanceof BusError && err.code === BusErrorCode.CasConflict)) throw err;
+      }
+    }
+    const thread = submit.continueFrom
+      ? buildThread((await tasks.get(taskKey(submit.tenant, submit.continueFrom)))?.value)
+      : undefined;
+    await applyToTask(
+      key,
+      (record, engine, now) => {
+        if (record.snapshot !== undefined) return { snapshot: record.snapshot, effects: [], changed: false };
+        const started = engine.start({
+          taskId: record.taskId,
+          tenant: record.tenant,
+          input: record.input,
+          options: record.options,
+          ...(thread !== undefined ? { thread } : {}),
+          at: now,
+        });
+        return { snapshot: started.snapshot, effects: started.effects, changed: true };
+      },
+      'task.submit',
+    );
+  };
+
+  // ---- results and control -------------------------------------------------------------------------
+
+  const toEvent = (data: StepResult | Control, at: number): WorkflowEvent | undefined => {
+    if ('ok' in data) {
+      return data.ok
+        ? {
+            type: 'step.succeeded',
+            at,
+            stepKey: data.stepKey,
+            attempt: data.attempt,
+            output: data.output,
+            usage: data.usage,
+            agentId: data.agentId,
+          }
+        : {
+            type: 'step.failed',
+            at,
+            stepKey: data.stepKey,
+            attempt: data.attempt,
+            error: data.error,
+            agentId: data.agentId,
+            ...(data.usage ? { usage: data.usage } : {}),
+          };
+    }
+    switch (data.type) {
+      case 'cancel':
+        return { type: 'cancel', at, ...(data.reason ? { reason: data.reason } : {}) };
+      case 'review':
+        return {
+          type: 'review.decision',
+          at,
+          decision: data.decision,
+          ...(data.notes ? { notes: data.notes } : {}),
+          ...(data.by ? { by: data.by } : {}),
+        };
+      case 'step-lost':
+        return { type: 'step.lost', at, stepKey: data.stepKey, attempt: data.attempt, reason: data.reason };
+      default:
+        return undefined;
+    }
+  };
+
+  const ResultOrControl = StepResultSchema.or(ControlSchema);
+  const onResult = async (msg: WorkMessage<StepResult | Control>) => {
+    const data = msg.data;
+    const key = taskKey(data.tenant, data.taskId);
+    const label = 'ok' in data ? (data.ok ? 'step.succeeded' : 'step.failed') : `control.${data.type}`;
+    const known = await applyToTask(
+      key,
+      (record, engine, now) => {
+        const event = toEvent(data, now);
+        if (!event || record.snapshot === undefined) return { snapshot: record.snapshot, effects: [], changed: false };
+        return engine.apply(record.snapshot, event);
+      },
+      label,
+    );
+    if (!known) onError(new Error(`${label} for unknown task ${key}`), 'result');
+  };
+
+  // ---- timers --------------------------------------------------------------------------------------
+
+  const timers = createWakeTable(clock, options.foreignWakeGraceMs ?? 2_000, id, async (key) => {
+    await applyToTask(
+      key,
+      (record, engine, now) =>
+        record.snapshot === undefined || TERMINAL_STATUSES.has(record.status)
+          ? { snapshot: record.snapshot, effects: [], changed: false }
+          : engine.apply(record.snapshot, { type: 'tick', at: now }),
+      'tick',
+    ).catch((err) => onError(err, 'tick'));
+  });
+  const watcher = await wakeups.kv.watch();
+  const watching = (async () => {
+    for await (const entry of watcher) {
+      if (entry.operation !== 'PUT') {
+        timers.forget(entry.key);
+        continue;
+      }
+      try {
+        timers.set(entry.key, WakeupSchema.parse(entry.json()));
+      } catch (err) {
+        onError(err, 'wakeups.watch');
+      }
+    }
+  })();
+
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const consumers: WorkConsumer[] = await Promise.all([
+    bus.consumeDurable({
+      stream: Streams.Tasks,
+      durable: Consumers.SupervisorTasks,
+      schema: TaskSubmitSchema,
+      concurrency,
+      handler: onSubmit,
+      onError: (err) => onError(err, 'submit'),
+    }),
+    bus.consumeDurable({
+      stream: Streams.Results,
+      durable: Consumers.SupervisorResults,
+      schema: ResultOrControl,
+      concurrency,
+      handler: onResult,
+      onError: (err) => onError(err, 'result'),
+    }),
+  ]);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    id,
+    get applied() {
+      return applied;
+    },
+    stop() {
+      stopping ??= (async () => {
+        await Promise.all(consumers.map((c) => c.stop()));
+        timers.stop();
+        watcher.stop();
+        await watching.catch(() => undefined);
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Every task's next wake-up time, with one timer for the earliest. */
+function createWakeTable(clock: Clock, graceMs: number, self: string, fire: (key: string) => Promise<void>) {
+  const table = new Map<string, Wakeup>();
+  let timer: TimerHandle | undefined;
+  let timerAt = Infinity;
+  let stopped = false;
+  const due = (w: Wakeup) => w.wakeAt + (w.by === self ? 0 : graceMs);
+  const arm = () => {
+    if (stopped) return;
+    let next = Infinity;
+    for (const w of table.values()) next = Math.min(next, due(w));
+    if (next === timerAt) return;
+    if (timer) clock.clearTimeout(timer);
+    timer = undefined;
+    timerAt = next;
+    if (next === Infinity) return;
+    timer = clock.setTimeout(run, Math.max(0, next - clock.now()));
+  };
+  const run = () => {
+    timer = undefined;
+    timerAt = Infinity;
+    const now = clock.now();
+    const ready: string[] = [];
+    for (const [key, w] of table) if (due(w) <= now) ready.push(key);
+    for (const key of ready) table.delete(key);
+    arm();
+    for (const key of ready) void fire(key);
+  };
+  return {
+    set(key: string, wakeup: Wakeup) {
+      table.set(key, wakeup);
+      arm();
+    },
+    forget(key: string) {
+      if (table.delete(key)) arm();
+    },
+    stop() {
+      stopped = true;
+      if (timer) clock.clearTimeout(timer);
+    },
+    keys: () => [...table.keys()].map(parseTaskKey),
+  };
+}

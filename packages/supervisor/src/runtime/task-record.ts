@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+export const TaskStatusSchema = z.enum(['queued', 'running', 'awaiting_review', 'completed', 'failed', 'cancelled']);
+export type TaskRecordStatus = z.infer<typeof TaskStatusSchema>;
+export const TERMINAL_STATUSES: ReadonlySet<TaskRecordStatus> = new Set(['completed', 'failed', 'cancelled']);
+
+/**
+ * A task as it lives in KV `troupe_tasks` under `<tenant>.<taskId>`: the engine's snapshot, the effects of
+ * the last transition (carried out again, idempotently, by whoever finds them not yet done), and the few
+ * fields the API lists and filters by.
+ */
+export const TaskRecordSchema = z.object({
+  v: z.literal(1),
+  taskId: z.string(),
+  tenant: z.string(),
+  workflow: z.string(),
+  workflowVersion: z.number().int().optional(),
+  status: TaskStatusSchema,
+  input: z.unknown(),
+  options: z.record(z.string(), z.unknown()).default({}),
+  metadata: z.record(z.string(), z.string()).default({}),
+  continueFrom: z.string().optional(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  /** Events applied so far. */
+  seq: z.number().int().nonnegative(),
+  wakeAt: z.number().nullable().default(null),
+  snapshot: z.unknown().optional(),
+  outbox: z.array(z.unknown()).default([]),
+  result: z.unknown().optional(),
+  error: z.object({ code: z.string(), message: z.string(), stepKey: z.string().optional() }).optional(),
+});
+export type TaskRecord = z.infer<typeof TaskRecordSchema>;
+
+export const WakeupSchema = z.object({ wakeAt: z.number(), by: z.string() });
+export type Wakeup = z.infer<typeof WakeupSchema>;
+
+export const taskKey = (tenant: string, taskId: string) => `${tenant}.${taskId}`;
+export const parseTaskKey = (key: string) => {
+  const dot = key.indexOf('.');
+  return { tenant: key.slice(0, dot), taskId: key.slice(dot + 1) };
+};
