@@ -529,6 +529,57 @@ export class Bus {
     return out;
   }
 
+  /**
+   * Follows a stream from `startSeq` (or from now), filtered by one subject, until `stop()`: stored
+   * messages first, then live ones. Undecodable records are skipped.
+   */
+  async tailStream<T>(
+    stream: string,
+    filterSubject: string,
+    schema: z.ZodType<T>,
+    options: { startSeq?: number; fromNow?: boolean } = {},
+  ): Promise<AsyncIterable<{ seq: number; data: T }> & { stop(): Promise<void> }> {
+    const created = await this.jsm.consumers.add(stream, {
+      filter_subject: filterSubject,
+      ack_policy: AckPolicy.None,
+      inactive_threshold: 30_000_000_000,
+      mem_storage: true,
+      ...(options.startSeq
+        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: options.startSeq }
+        : options.fromNow
+          ? { deliver_policy: DeliverPolicy.New }
+          : { deliver_policy: DeliverPolicy.All }),
+    });
+    const consumer = await this.js.consumers.get(stream, created.name);
+    const messages = await consumer.consume({ max_messages: 256, idle_heartbeat: 5_000, expires: 30_000 });
+    const decode = (m: { data: Uint8Array; headers?: MsgHdrs; subject: string }) =>
+      this.decodeStored(m.data, m.headers, m.subject, schema);
+    const jsm = this.jsm;
+    let stopped = false;
+    const stop = async () => {
+      if (stopped) return;
+      stopped = true;
+      await messages.close().catch(() => undefined);
+      await jsm.consumers.delete(stream, created.name).catch(() => undefined);
+    };
+    return {
+      stop,
+      async *[Symbol.asyncIterator]() {
+        try {
+          for await (const m of messages) {
+            try {
+              yield { seq: m.seq, data: await decode(m) };
+            } catch {
+              // skipped: see readStream
+            }
+          }
+        } finally {
+          await stop();
+        }
+      },
+    };
+  }
+
   private async decodeStored<T>(data: Uint8Array, headers: MsgHdrs | undefined, subject: string, schema: z.ZodType<T>) {
     const body = isPayloadRef(headers) ? await this.loadPayload(data, subject) : data;
     return validateEnvelope(schema, parseJson(body, subject), subject);

@@ -17,6 +17,8 @@ export const Streams = {
   Events: 'TROUPE_EVENTS',
   Audit: 'TROUPE_AUDIT',
   DeadLetters: 'TROUPE_DLQ',
+  /** The live span feed, kept a day so a task's trace can be read back. */
+  Spans: 'TROUPE_SPANS',
 } as const;
 
 export const Buckets = {
@@ -106,6 +108,15 @@ export function streamConfigs(t: ResolvedTopology): Array<Partial<StreamConfig> 
       retention: RetentionPolicy.Limits,
       max_age: ns(30 * 24 * 3600_000),
     },
+    {
+      ...common,
+      name: Streams.Spans,
+      subjects: [subjects.spans()],
+      retention: RetentionPolicy.Limits,
+      max_age: ns(24 * 3600_000),
+      max_bytes: 512 * 1024 * 1024,
+      discard: DiscardPolicy.Old,
+    },
   ];
 }
 
@@ -120,6 +131,9 @@ export function workConsumerConfig(role: string, t: ResolvedTopology): Partial<C
   };
 }
 
+/** Applying one event takes milliseconds and handlers send keep-alives, so a dead supervisor's messages come back fast. */
+const SUPERVISOR_ACK_WAIT_MS = 5_000;
+
 export function supervisorConsumerConfigs(): Array<{ stream: string; config: Partial<ConsumerConfig> }> {
   return [
     {
@@ -127,7 +141,7 @@ export function supervisorConsumerConfigs(): Array<{ stream: string; config: Par
       config: {
         durable_name: Consumers.SupervisorTasks,
         ack_policy: AckPolicy.Explicit,
-        ack_wait: ns(30_000),
+        ack_wait: ns(SUPERVISOR_ACK_WAIT_MS),
         max_deliver: 10,
         max_ack_pending: 10_000,
       },
@@ -137,7 +151,7 @@ export function supervisorConsumerConfigs(): Array<{ stream: string; config: Par
       config: {
         durable_name: Consumers.SupervisorResults,
         ack_policy: AckPolicy.Explicit,
-        ack_wait: ns(30_000),
+        ack_wait: ns(SUPERVISOR_ACK_WAIT_MS),
         max_deliver: 10,
         max_ack_pending: 10_000,
       },

@@ -88,4 +88,25 @@ describe('KV, request/reply and large payloads on a real nats-server', () => {
     expect(errors).toHaveLength(1);
     sub.unsubscribe();
   });
+
+  it('tails a stream: stored messages first, then live ones, resumable from a sequence', async () => {
+    const ev = (n: number) => ({ v: 1, taskId: 'tail', type: 'tick', at: n, data: { n } });
+    for (let n = 0; n < 3; n++) await a.publishDurable(subjects.event('tail'), ev(n));
+    const tail = await b.tailStream('TROUPE_EVENTS', subjects.event('tail'), TaskEventSchema);
+    const seen: Array<{ seq: number; n: unknown }> = [];
+    const reading = (async () => {
+      for await (const item of tail) {
+        seen.push({ seq: item.seq, n: item.data.data['n'] });
+        if (seen.length === 5) break;
+      }
+    })();
+    await expect.poll(() => seen.length).toBe(3);
+    for (let n = 3; n < 5; n++) await a.publishDurable(subjects.event('tail'), ev(n));
+    await reading;
+    expect(seen.map((s) => s.n)).toEqual([0, 1, 2, 3, 4]);
+    const resumed = await b.readStreamWithSeq('TROUPE_EVENTS', subjects.event('tail'), TaskEventSchema, {
+      startSeq: seen[3]!.seq,
+    });
+    expect(resumed.map((r) => r.data.data['n'])).toEqual([3, 4]);
+  });
 });

@@ -20,13 +20,13 @@ import {
   type TaskEvent,
   type TaskSubmit,
   type TimerHandle,
-  type TypedKv,
   type WorkConsumer,
   type WorkMessage,
 } from '@troupe/bus';
 import type { Effect } from '../workflow/effects.js';
 import type { WorkflowEvent } from '../workflow/events.js';
 import { createWorkflowEngine, type WorkflowEngine } from '../workflow/engine.js';
+import { isWorkflowError } from '../workflow/errors.js';
 import type { AnyWorkflow } from '../workflow/types.js';
 import { buildThread } from './thread.js';
 import {
@@ -177,8 +177,9 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
    */
   const applyToTask = async (key: string, transition: Transition, label: string): Promise<boolean> => {
     for (let attempt = 1; ; attempt++) {
-      let entry = cache.get(key);
-      if (!entry || attempt > 1) {
+      let entry = attempt === 1 ? cache.get(key) : undefined;
+      const fromCache = entry !== undefined;
+      if (!entry) {
         const fresh = await tasks.get(key);
         if (!fresh) return false;
         entry = { value: fresh.value, revision: fresh.revision };
@@ -192,9 +193,11 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
       const now = clock.now();
       const { snapshot, effects, changed } = transition(record, engine, now);
       if (!changed) {
+        // Another supervisor may have moved the task on since this copy was cached: decide on a fresh read.
+        if (fromCache) continue;
         // The event was applied before (a redelivery). If its effects may not have gone out, send them again.
-        if (record.outbox.length > 0 && now - record.updatedAt < duplicateWindowMs / 2) {
-          await carryOut(record, record.outbox as Effect[]);
+        if (record.snapshot !== undefined && now - record.updatedAt < duplicateWindowMs / 2) {
+          await carryOut(record, engine.pendingEffects(record.snapshot));
         }
         return true;
       }
@@ -207,7 +210,6 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
         seq: record.seq + 1,
         wakeAt: view.wakeAt ?? null,
         snapshot,
-        outbox: effects,
         ...(complete && complete.kind === 'complete'
           ? {
               ...(complete.result !== undefined ? { result: complete.result } : {}),
@@ -272,7 +274,6 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
         updatedAt: now,
         seq: 0,
         wakeAt: null,
-        outbox: [],
       };
       try {
         await tasks.create(key, record);
@@ -298,7 +299,22 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
         return { snapshot: started.snapshot, effects: started.effects, changed: true };
       },
       'task.submit',
-    );
+    ).catch(async (err: unknown) => {
+      // Input or options the workflow refuses: the task fails with the reason, and the message is done.
+      if (!isWorkflowError(err)) throw err;
+      await tasks.casUpdate(key, (current) =>
+        current && current.value.snapshot === undefined && !TERMINAL_STATUSES.has(current.value.status)
+          ? {
+              ...current.value,
+              status: 'failed',
+              updatedAt: clock.now(),
+              seq: current.value.seq + 1,
+              error: { code: err.code, message: err.message },
+            }
+          : undefined,
+      );
+      options.onTaskFinished?.((await tasks.get(key))!.value);
+    });
   };
 
   // ---- results and control -------------------------------------------------------------------------

@@ -5,9 +5,9 @@ export type TaskRecordStatus = z.infer<typeof TaskStatusSchema>;
 export const TERMINAL_STATUSES: ReadonlySet<TaskRecordStatus> = new Set(['completed', 'failed', 'cancelled']);
 
 /**
- * A task as it lives in KV `troupe_tasks` under `<tenant>.<taskId>`: the engine's snapshot, the effects of
- * the last transition (carried out again, idempotently, by whoever finds them not yet done), and the few
- * fields the API lists and filters by.
+ * A task as it lives in KV `troupe_tasks` under `<tenant>.<taskId>`: the engine's snapshot (which can rebuild
+ * the effects of its last transition, to carry them out again after a crash) and the few fields the API
+ * lists and filters by.
  */
 export const TaskRecordSchema = z.object({
   v: z.literal(1),
@@ -26,7 +26,6 @@ export const TaskRecordSchema = z.object({
   seq: z.number().int().nonnegative(),
   wakeAt: z.number().nullable().default(null),
   snapshot: z.unknown().optional(),
-  outbox: z.array(z.unknown()).default([]),
   result: z.unknown().optional(),
   error: z.object({ code: z.string(), message: z.string(), stepKey: z.string().optional() }).optional(),
 });

@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditRecordSchema, Buckets, connect, newTaskId, Streams, subjects, type Bus } from '@troupe/bus';
+import { spawnTs, startNatsServer, type NatsServer, type TsProcess } from '@troupe/bus/testing';
+import { TaskRecordSchema, taskKey, type TaskRecord } from '@troupe/supervisor';
+
+const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
+
+async function submit(bus: Bus, workflow: string, input: unknown): Promise<string> {
+  const taskId = newTaskId();
+  await bus.publishDurable(
+    subjects.taskSubmit(),
+    { v: 1, taskId, tenant: 'acme', workflow, input, options: {}, metadata: {}, submittedAt: Date.now() },
+    { msgId: taskId },
+  );
+  return taskId;
+}
+
+describe('supervisors as separate processes on a real nats-server', () => {
+  let server: NatsServer;
+  let bus: Bus;
+  beforeAll(async () => {
+    server = await startNatsServer();
+    bus = await connect({ servers: server.url });
+    await bus.ensureTopology();
+  });
+  afterAll(async () => {
+    await bus.close();
+    await server[Symbol.asyncDispose]();
+  });
+
+  it('one supervisor SIGKILLed in the middle of 50 tasks: every task completes, every result applied once', async () => {
+    const env = { NATS_URL: server.url, WAKE_GRACE_MS: '200' };
+    await using agent = spawnTs(fixture('scripted-agent.ts'), { env });
+    await using supA: TsProcess = spawnTs(fixture('supervisor-process.ts'), { env });
+    await using supB: TsProcess = spawnTs(fixture('supervisor-process.ts'), { env });
+    await Promise.all([agent, supA, supB].map((p) => p.waitForLine(/^ready /)));
+
+    const ids: string[] = [];
+    for (let i = 0; i < 50; i++) ids.push(await submit(bus, 'report', { question: `Question ${i}` }));
+    const tasks = await bus.kv(Buckets.Tasks, TaskRecordSchema);
+    const statuses = async () => Promise.all(ids.map(async (id) => (await tasks.get(taskKey('acme', id)))?.value));
+    // Kill one supervisor while tasks are mid-flight.
+    await expect.poll(async () => (await statuses()).filter((r) => r?.status === 'completed').length, { timeout: 30_000, interval: 20 }).toBeGreaterThan(3);
+    await supA.kill('SIGKILL');
+    await expect
+      .poll(async () => (await statuses()).filter((r) => r?.status === 'completed').length, { timeout: 60_000, interval: 200 })
+      .toBe(50);
+
+    const records = (await statuses()) as TaskRecord[];
+    for (const record of records) {
+      const result = record.result as { document: string; steps: Record<string, unknown> };
+      expect(result.document).toContain('# Report');
+      // plan + 3 research + analyse + draft + review
+      expect(Object.keys(result.steps)).toHaveLength(7);
+    }
+    const audit = await bus.readStream(Streams.Audit, subjects.allAudit(), AuditRecordSchema, { limit: 100_000 });
+    const accepted = audit.filter((r) => r.decision === 'accept');
+    const perStep = new Map<string, number>();
+    for (const r of accepted) perStep.set(`${r.taskId}/${r.stepKey}`, (perStep.get(`${r.taskId}/${r.stepKey}`) ?? 0) + 1);
+    expect(perStep.size).toBe(50 * 7);
+    expect([...perStep.values()].every((n) => n === 1)).toBe(true);
+  }, 150_000);
+});
