@@ -58,3 +58,9 @@ export type {
   StepUsage,
   ToolInvoker,
 } from './execution/types.js';
+
+// Agents as processes.
+export { defineAgent } from './runtime/define-agent.js';
+export type { Agent, AgentDefinition, McpServerConfig } from './runtime/define-agent.js';
+export { runAgent } from './runtime/run-agent.js';
+export type { RunAgentOptions, RunningAgent } from './runtime/run-agent.js';

@@ -1,0 +1,304 @@
+import { hostname } from 'node:os';
+import { connect, systemClock, type Bus, type Clock, type StepAssignment, type Usage } from '@troupe/bus';
+import {
+  captureContentEnabled,
+  createLogger,
+  withAgentSpan,
+  withChatSpan,
+  withToolSpan,
+} from '@troupe/telemetry';
+import {
+  connectMcpTools,
+  createCalculatorTool,
+  createCorpusSearchTool,
+  createGuardrails,
+  createHttpFetchTool,
+  createReadFileTool,
+  createToolRegistry,
+  type Tool,
+} from '@troupe/tools';
+import { executeStep } from '../execution/execute-step.js';
+import type { StepAuditRecord, StepEvent, ToolInvoker } from '../execution/types.js';
+import type { ModelProvider } from '../providers/chat.js';
+import { contextWindowFor } from '../providers/context-window.js';
+import { formatModelRef, parseModelRef, resolveModelChain, type ModelRef } from '../providers/model-ref.js';
+import { createModelRouter, type ModelRouter } from '../providers/model-router.js';
+import { costUsd } from '../providers/prices.js';
+import { createProviderFactory, type ProviderFactoryOptions } from '../providers/provider-factory.js';
+import { startAgentHost, type AgentHost, type StepContext as HostStepContext } from './agent-host.js';
+import { openCallCache } from './call-cache.js';
+import type { Agent } from './define-agent.js';
+
+export interface RunAgentOptions {
+  /** A connected bus; by default one is made from `NATS_URL` and closed on stop. */
+  bus?: Bus;
+  agentId?: string;
+  clock?: Clock;
+  env?: NodeJS.ProcessEnv;
+  /** Also serve GET /healthz on this port. */
+  healthPort?: number;
+  heartbeatIntervalMs?: number;
+  /** Stop gracefully on SIGTERM and SIGINT, then exit 0. Default true. */
+  handleSignals?: boolean;
+  /** Provider settings (for example the offline model's simulated latency). */
+  providers?: ProviderFactoryOptions;
+}
+
+export interface RunningAgent {
+  readonly host: AgentHost;
+  readonly bus: Bus;
+  /** Stops pulling, finishes the steps in flight, closes MCP servers and (when owned) the bus. */
+  stop(): Promise<void>;
+}
+
+/** The built-in tools a role may name; each is made only when a role asks for it. */
+function builtinTool(name: string, env: NodeJS.ProcessEnv): Tool | undefined {
+  switch (name) {
+    case 'search_corpus':
+      return createCorpusSearchTool(env['TROUPE_CORPUS_DIR'] ? { folders: env['TROUPE_CORPUS_DIR'].split(',') } : {}) as Tool;
+    case 'calculator':
+      return createCalculatorTool() as Tool;
+    case 'read_file':
+      return createReadFileTool({ roots: (env['TROUPE_READ_ROOTS'] ?? process.cwd()).split(',') }) as Tool;
+    case 'http_fetch':
+      return createHttpFetchTool({ allowHosts: (env['TROUPE_HTTP_ALLOW'] ?? '').split(',').filter(Boolean) }) as Tool;
+    default:
+      return undefined;
+  }
+}
+
+function instrumentProvider(provider: ModelProvider): ModelProvider {
+  return {
+    name: provider.name,
+    chat: (req) =>
+      withChatSpan({ provider: provider.name, model: req.model, inputMessages: req.messages }, async (span) => {
+        const response = await provider.chat(req);
+        span.setResponse({
+          model: response.model,
+          inputTokens: response.usage.inputTokens,
+          outputTokens: response.usage.outputTokens,
+          costUsd: costUsd({ provider: provider.name, model: response.model } as ModelRef, response.usage),
+          finishReasons: [response.finishReason],
+        });
+        return response;
+      }),
+  };
+}
+
+function instrumentTools(tools: ToolInvoker): ToolInvoker {
+  return {
+    specs: () => tools.specs(),
+    call: (name, rawArgs, options) =>
+      withToolSpan({ tool: name, ...(options?.taskId ? { taskId: options.taskId } : {}) }, () =>
+        tools.call(name, rawArgs, options),
+      ),
+  };
+}
+
+function auditFields(record: StepAuditRecord) {
+  switch (record.kind) {
+    case 'model.call':
+      return {
+        type: 'model.call',
+        at: record.at,
+        model: `${record.provider}:${record.model}`,
+        tokens: { input: record.inputTokens, output: record.outputTokens },
+        costUsd: record.costUsd,
+        durationMs: record.durationMs,
+        ...(record.error ? { error: `${record.error.code}: ${record.error.message}` } : {}),
+        data: {
+          round: record.round,
+          promptDigest: record.promptDigest,
+          ...(record.outputDigest ? { outputDigest: record.outputDigest } : {}),
+          ...(record.prompt ? { prompt: record.prompt } : {}),
+          ...(record.output !== undefined ? { output: record.output } : {}),
+          ...(record.toolCalls ? { toolCalls: record.toolCalls } : {}),
+          ...(record.fallback ? { fallback: record.fallback } : {}),
+        },
+      };
+    case 'tool.call':
+      return {
+        type: 'tool.call',
+        at: record.at,
+        durationMs: record.durationMs,
+        ...(record.error ? { error: `${record.error.code}: ${record.error.message}` } : {}),
+        data: {
+          round: record.round,
+          tool: record.tool,
+          callId: record.callId,
+          parameters: record.parameters,
+          ok: record.ok,
+          outputDigest: record.outputDigest,
+          ...(record.output !== undefined ? { output: record.output } : {}),
+        },
+      };
+    case 'guardrail.trip':
+      return {
+        type: 'guardrail.trip',
+        at: record.at,
+        decision: 'flagged',
+        data: { source: record.source, ...(record.name ? { name: record.name } : {}), trips: record.trips },
+      };
+  }
+}
+
+function eventData(event: StepEvent): Record<string, unknown> {
+  const { type: _type, ...data } = event;
+  return data;
+}
+
+/**
+ * Runs agents in this process: one consumer per role, each step through the model-and-tool loop with
+ * telemetry, audit, progress events, optional caching and guardrails.
+ */
+export async function runAgent(agents: Agent | readonly Agent[], options: RunAgentOptions = {}): Promise<RunningAgent> {
+  const list: readonly Agent[] = Array.isArray(agents) ? (agents as readonly Agent[]) : [agents as Agent];
+  const env = options.env ?? process.env;
+  const clock = options.clock ?? systemClock;
+  const logger = createLogger({ name: `agent:${list.map((a) => a.role.name).join('+')}` });
+  const ownsBus = !options.bus;
+  const bus = options.bus ?? (await connect({ name: `troupe-agent-${hostname()}-${process.pid}`, clock }));
+  const providers = createProviderFactory({ env, ...options.providers });
+  const instrumented = new Map<string, ModelProvider>();
+  const providerFor = (ref: ModelRef) => {
+    let p = instrumented.get(ref.provider);
+    if (!p) {
+      p = instrumentProvider(providers(ref));
+      instrumented.set(ref.provider, p);
+    }
+    return p;
+  };
+  const captureContent = captureContentEnabled(env);
+  const cache = list.some((a) => a.definition.cache) ? await openCallCache(bus) : undefined;
+  const mcpClients: Array<{ close(): Promise<void> }> = [];
+
+  interface Prepared {
+    agent: Agent;
+    tools: ToolInvoker;
+    guardrails: ReturnType<typeof createGuardrails>;
+    defaultChain: ModelRef[];
+  }
+  const byRole = new Map<string, Prepared>();
+  for (const agent of list) {
+    const tools: Tool[] = [];
+    for (const name of agent.role.tools) {
+      const tool = builtinTool(name, env) ?? agent.definition.tools?.find((t) => t.name === name);
+      if (tool) tools.push(tool);
+    }
+    for (const extra of agent.definition.tools ?? []) if (!tools.includes(extra)) tools.push(extra);
+    for (const server of agent.definition.mcp ?? []) {
+      const client = await connectMcpTools(server);
+      mcpClients.push(client);
+      tools.push(...client.tools);
+    }
+    const registry = createToolRegistry(tools, { clock });
+    const invoker = instrumentTools(registry);
+    byRole.set(agent.role.name, {
+      agent,
+      tools: agent.definition.cache && cache ? cache.wrapTools(invoker) : invoker,
+      guardrails: createGuardrails(agent.definition.guardrails ?? {}),
+      defaultChain: agent.definition.model
+        ? agent.definition.model.split(',').map((m) => parseModelRef(m.trim(), 'model'))
+        : resolveModelChain({ env, ...(agent.role.defaultModel ? { roleDefault: agent.role.defaultModel } : {}) }),
+    });
+  }
+
+  const routers = new Map<string, ModelRouter>();
+  const routerFor = (prepared: Prepared, assignment: StepAssignment): ModelRouter => {
+    const chain = assignment.model
+      ? [parseModelRef(assignment.model, 'step model'), ...prepared.defaultChain]
+      : prepared.defaultChain;
+    const key = `${prepared.agent.role.name}|${prepared.agent.definition.cache ? 1 : 0}|${chain.map(formatModelRef).join(',')}`;
+    let router = routers.get(key);
+    if (!router) {
+      router = createModelRouter({ chain, providers: providerFor, clock });
+      if (prepared.agent.definition.cache && cache) router = cache.wrapRouter(router);
+      routers.set(key, router);
+    }
+    return router;
+  };
+
+  const execute = async (ctx: HostStepContext) => {
+    const { assignment } = ctx;
+    const prepared = byRole.get(assignment.role);
+    if (!prepared) throw new Error(`this process does not serve role ${assignment.role}`);
+    const router = routerFor(prepared, assignment);
+    const result = await executeStep({
+      role: prepared.agent.role,
+      input: assignment.input,
+      model: router,
+      tools: prepared.tools,
+      guardrails: prepared.guardrails,
+      clock,
+      signal: ctx.signal,
+      contextWindow: contextWindowFor(router.primary),
+      captureContent,
+      taskId: assignment.taskId,
+      stepId: assignment.stepKey,
+      ...(assignment.tier ? { tier: assignment.tier } : {}),
+      ...(prepared.agent.definition.maxRounds ? { maxRounds: prepared.agent.definition.maxRounds } : {}),
+      onEvent: (event) => ctx.emit(event.type, eventData(event)),
+      onAudit: (record) => ctx.audit(auditFields(record)),
+    });
+    const usage: Usage = {
+      inputTokens: result.usage.inputTokens,
+      outputTokens: result.usage.outputTokens,
+      costUsd: result.usage.costUsd,
+      latencyMs: result.usage.latencyMs,
+      model: result.usage.model,
+      provider: result.usage.provider,
+      ...(result.usage.fallback ? { fallback: result.usage.fallback } : {}),
+      ...(cache && result.usage.inputTokens === 0 && result.usage.outputTokens === 0 ? { cached: true } : {}),
+    };
+    return { output: result.output, usage };
+  };
+
+  const concurrency = Math.max(...list.map((a) => a.definition.concurrency ?? 4));
+  const host = await startAgentHost({
+    bus,
+    roles: list.map((a) => a.role.name),
+    execute,
+    concurrency,
+    clock,
+    ...(options.agentId ? { agentId: options.agentId } : {}),
+    ...(options.healthPort !== undefined ? { healthPort: options.healthPort } : {}),
+    ...(options.heartbeatIntervalMs ? { heartbeatIntervalMs: options.heartbeatIntervalMs } : {}),
+    onError: (err, where) => logger.warn({ err, where }, 'agent error'),
+    instrument: (assignment, agentId, fn) =>
+      withAgentSpan(
+        {
+          role: assignment.role,
+          agentId,
+          taskId: assignment.taskId,
+          stepId: assignment.stepKey,
+          attempt: assignment.attempt,
+        },
+        fn,
+      ),
+  });
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      await host.drain();
+      await Promise.allSettled(mcpClients.map((c) => c.close()));
+      if (ownsBus) await bus.close();
+    })();
+    return stopping;
+  };
+  if (options.handleSignals !== false) {
+    const onSignal = (signal: NodeJS.Signals) => {
+      logger.info({ signal, inFlight: host.inFlight }, 'stopping: finishing the steps in flight');
+      void stop().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'stop failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  }
+  return { host, bus, stop };
+}

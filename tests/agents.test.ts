@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Buckets, connect, newTaskId, Streams, subjects, AuditRecordSchema, type Bus, type TaskEvent, TaskEventSchema } from '@troupe/bus';
+import { spawnTs, startNatsServer, type NatsServer } from '@troupe/bus/testing';
+import { TaskRecordSchema, taskKey } from '@troupe/supervisor';
+
+const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
+
+describe('real agent processes on the offline model', () => {
+  let server: NatsServer;
+  let bus: Bus;
+  beforeAll(async () => {
+    server = await startNatsServer();
+    bus = await connect({ servers: server.url, topology: { work: { ackWaitMs: 2_000 } } });
+    await bus.ensureTopology();
+  });
+  afterAll(async () => {
+    await bus.close();
+    await server[Symbol.asyncDispose]();
+  });
+
+  const submit = async (workflow: string, input: unknown) => {
+    const taskId = newTaskId();
+    await bus.publishDurable(
+      subjects.taskSubmit(),
+      { v: 1, taskId, tenant: 'acme', workflow, input, options: {}, metadata: {}, submittedAt: Date.now() },
+      { msgId: taskId },
+    );
+    return taskId;
+  };
+  const record = async (taskId: string) => (await (await bus.kv(Buckets.Tasks, TaskRecordSchema)).get(taskKey('acme', taskId)))?.value;
+
+  it('runs the report workflow end to end: every role a process, a report with citations from the corpus', async () => {
+    const env = { NATS_URL: server.url };
+    await using sup = spawnTs(fixture('supervisor-process.ts'), { env });
+    const agents = ['planner', 'researcher', 'analyst', 'drafter', 'reviewer'].map((role) =>
+      spawnTs(fixture('agent-process.ts'), { env: { ...env, ROLES: role } }),
+    );
+    try {
+      await Promise.all([sup, ...agents].map((p) => p.waitForLine(/^ready /, 60_000)));
+      const taskId = await submit('report', { question: 'How does JetStream acknowledge messages and what is a work queue?' });
+      await expect.poll(async () => (await record(taskId))?.status, { timeout: 60_000, interval: 200 }).toBe('completed');
+      const result = (await record(taskId))!.result as {
+        document: string;
+        citations: Array<{ source: string }>;
+        review: { verdict: string };
+        usage: { inputTokens: number };
+      };
+      expect(result.document.length).toBeGreaterThan(300);
+      expect(result.citations.length).toBeGreaterThan(0);
+      expect(result.citations[0]!.source).toMatch(/\.md$/);
+      expect(['approve', 'revise']).toContain(result.review.verdict);
+      expect(result.usage.inputTokens).toBeGreaterThan(0);
+      const audit = await bus.readStream(Streams.Audit, subjects.audit(taskId), AuditRecordSchema, { limit: 5000 });
+      expect(audit.some((r) => r.type === 'model.call')).toBe(true);
+      expect(audit.some((r) => r.type === 'tool.call' && r.data['tool'] === 'search_corpus')).toBe(true);
+    } finally {
+      await Promise.all(agents.map((a) => a[Symbol.asyncDispose]()));
+    }
+  }, 120_000);
+
+  it('an agent SIGKILLed mid-step: another agent of the role gets the step and completes it', async () => {
+    const env = { NATS_URL: server.url, WORK_ACK_WAIT_MS: '2000' };
+    await using sup = spawnTs(fixture('supervisor-process.ts'), { env });
+    await using slow = spawnTs(fixture('agent-process.ts'), {
+      env: { ...env, ROLES: 'assistant', OFFLINE_LATENCY_MS: '60000', AGENT_ID: 'slow-1' },
+    });
+    await Promise.all([sup, slow].map((p) => p.waitForLine(/^ready /, 60_000)));
+    const taskId = await submit('ask', { question: 'What is 6 * 7?' });
+    const events = await bus.tailStream(Streams.Events, subjects.event(taskId), TaskEventSchema);
+    const seen: TaskEvent[] = [];
+    const reading = (async () => {
+      for await (const e of events) {
+        seen.push(e.data);
+        if (e.data.type === 'task.completed') break;
+      }
+    })();
+    await expect.poll(() => seen.some((e) => e.type === 'model.call' && e.data['agentId'] === 'slow-1'), { timeout: 30_000 }).toBe(true);
+    await slow.kill('SIGKILL');
+    await using fast = spawnTs(fixture('agent-process.ts'), { env: { ...env, ROLES: 'assistant', AGENT_ID: 'fast-1' } });
+    await fast.waitForLine(/^ready /, 60_000);
+    await reading;
+    const done = await record(taskId);
+    expect(done?.status).toBe('completed');
+    expect((done!.result as { answer: string }).answer).toMatch(/42/);
+    expect(seen.some((e) => e.type === 'model.result' && e.data['agentId'] === 'fast-1')).toBe(true);
+  }, 120_000);
+
+  it('SIGTERM: the step in flight completes and is acked, no new step is taken, exit 0', async () => {
+    const env = { NATS_URL: server.url };
+    await using sup = spawnTs(fixture('supervisor-process.ts'), { env });
+    await using agent = spawnTs(fixture('agent-process.ts'), {
+      env: { ...env, ROLES: 'assistant', OFFLINE_LATENCY_MS: '1500', AGENT_ID: 'term-1', CONCURRENCY: '1' },
+    });
+    await Promise.all([sup, agent].map((p) => p.waitForLine(/^ready /, 60_000)));
+    const first = await submit('ask', { question: 'What is 2 + 2?' });
+    const events = await bus.tailStream(Streams.Events, subjects.event(first), TaskEventSchema);
+    for await (const e of events) if (e.data.type === 'model.call') break;
+    await events.stop();
+    const second = await submit('ask', { question: 'What is 3 + 3?' });
+    const exit = await agent.kill('SIGTERM');
+    expect(exit.code).toBe(0);
+    expect((await record(first))?.status).toBe('completed');
+    expect((await record(second))?.status).toBe('running');
+    const info = await bus.jsm.consumers.info(Streams.Work, 'work-assistant');
+    expect(info.num_ack_pending).toBe(0);
+    expect(info.num_pending).toBe(1);
+  }, 120_000);
+
+  it('a malformed assignment is dead-lettered with its reason; the agent keeps serving', async () => {
+    const env = { NATS_URL: server.url };
+    await using sup = spawnTs(fixture('supervisor-process.ts'), { env });
+    await using agent = spawnTs(fixture('agent-process.ts'), { env: { ...env, ROLES: 'assistant' } });
+    await Promise.all([sup, agent].map((p) => p.waitForLine(/^ready /, 60_000)));
+    await bus.publishDurable(subjects.work('assistant'), { v: 1, taskId: 'bad', nonsense: true });
+    const taskId = await submit('ask', { question: 'What is 10 / 4?' });
+    await expect.poll(async () => (await record(taskId))?.status, { timeout: 30_000 }).toBe('completed');
+    const dead = await bus.readDeadLetters('work-assistant');
+    expect(dead.some((d) => d.reason === 'decode-failed' && /tenant/.test(d.error))).toBe(true);
+  }, 120_000);
+});
