@@ -192,9 +192,11 @@ export async function runAgent(agents: Agent | readonly Agent[], options: RunAge
       tools.push(...client.tools);
     }
     const registry = createToolRegistry(tools, { clock });
+    // The agent's own tools and its MCP servers' tools are the role's to call too.
+    const role = { ...agent.role, tools: [...new Set([...agent.role.tools, ...tools.map((t) => t.name)])] };
     const invoker = instrumentTools(registry);
     byRole.set(agent.role.name, {
-      agent,
+      agent: { ...agent, role },
       tools: agent.definition.cache && cache ? cache.wrapTools(invoker) : invoker,
       guardrails: createGuardrails(agent.definition.guardrails ?? {}),
       defaultChain: agent.definition.model
