@@ -23,6 +23,7 @@ import {
   type WorkConsumer,
   type WorkMessage,
 } from '@troupe/bus';
+import { troupeMetrics, withWorkflowSpan } from '@troupe/telemetry';
 import type { Effect } from '../workflow/effects.js';
 import type { WorkflowEvent } from '../workflow/events.js';
 import { createWorkflowEngine, type WorkflowEngine } from '../workflow/engine.js';
@@ -74,7 +75,11 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
   const clock = options.clock ?? systemClock;
   const id = options.supervisorId ?? `sup-${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
   const onError = options.onError ?? (() => undefined);
-  const instrument = options.instrument ?? ((_info, fn) => fn());
+  const instrument =
+    options.instrument ??
+    (<T>(info: { taskId: string; workflow: string; event: string }, fn: () => Promise<T>) =>
+      withWorkflowSpan({ workflow: info.workflow, taskId: info.taskId, attributes: { 'troupe.event': info.event } }, () => fn()));
+  const metrics = troupeMetrics();
   const engines = new Map<string, WorkflowEngine>();
   for (const workflow of options.workflows) engines.set(workflow.name, createWorkflowEngine(workflow));
 
@@ -141,6 +146,8 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
           break;
         }
         case 'complete':
+          if (effect.status === 'completed') metrics.taskCompleted({ workflow: record.workflow });
+          else metrics.taskFailed({ workflow: record.workflow, errorType: effect.error?.code ?? effect.status });
           options.onTaskFinished?.(record);
           break;
         default: {
@@ -228,6 +235,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
         throw err;
       }
       applied++;
+      if (record.snapshot === undefined) metrics.taskStarted({ workflow: record.workflow });
       remember(key, { value: next, revision });
       await Promise.all([
         instrument({ taskId: record.taskId, workflow: record.workflow, event: label }, () => carryOut(next, effects)),
