@@ -1,5 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Buckets, connect, newTaskId, Streams, subjects, AuditRecordSchema, type Bus, type TaskEvent, TaskEventSchema } from '@troupe/bus';
+import {
+  Buckets,
+  connect,
+  newTaskId,
+  Streams,
+  subjects,
+  AuditRecordSchema,
+  type Bus,
+  type TaskEvent,
+  TaskEventSchema,
+} from '@troupe/bus';
 import { spawnTs, startNatsServer, type NatsServer } from '@troupe/bus/testing';
 import { TaskRecordSchema, taskKey } from '@troupe/supervisor';
 
@@ -27,7 +37,8 @@ describe('real agent processes on the offline model', () => {
     );
     return taskId;
   };
-  const record = async (taskId: string) => (await (await bus.kv(Buckets.Tasks, TaskRecordSchema)).get(taskKey('acme', taskId)))?.value;
+  const record = async (taskId: string) =>
+    (await (await bus.kv(Buckets.Tasks, TaskRecordSchema)).get(taskKey('acme', taskId)))?.value;
 
   it('runs the report workflow end to end: every role a process, a report with citations from the corpus', async () => {
     const env = { NATS_URL: server.url };
@@ -37,8 +48,12 @@ describe('real agent processes on the offline model', () => {
     );
     try {
       await Promise.all([sup, ...agents].map((p) => p.waitForLine(/^ready /, 60_000)));
-      const taskId = await submit('report', { question: 'How does JetStream acknowledge messages and what is a work queue?' });
-      await expect.poll(async () => (await record(taskId))?.status, { timeout: 60_000, interval: 200 }).toBe('completed');
+      const taskId = await submit('report', {
+        question: 'How does JetStream acknowledge messages and what is a work queue?',
+      });
+      await expect
+        .poll(async () => (await record(taskId))?.status, { timeout: 60_000, interval: 200 })
+        .toBe('completed');
       const result = (await record(taskId))!.result as {
         document: string;
         citations: Array<{ source: string }>;
@@ -50,7 +65,9 @@ describe('real agent processes on the offline model', () => {
       expect(result.citations[0]!.source).toMatch(/\.md$/);
       expect(['approve', 'revise']).toContain(result.review.verdict);
       expect(result.usage.inputTokens).toBeGreaterThan(0);
-      const audit = await bus.readStream(Streams.Audit, subjects.audit(taskId), AuditRecordSchema, { limit: 5000 });
+      const audit = await bus.readStream(Streams.Audit, subjects.audit(taskId), AuditRecordSchema, {
+        limit: 5000,
+      });
       expect(audit.some((r) => r.type === 'model.call')).toBe(true);
       expect(audit.some((r) => r.type === 'tool.call' && r.data['tool'] === 'search_corpus')).toBe(true);
     } finally {
@@ -74,9 +91,15 @@ describe('real agent processes on the offline model', () => {
         if (e.data.type === 'task.completed') break;
       }
     })();
-    await expect.poll(() => seen.some((e) => e.type === 'model.call' && e.data['agentId'] === 'slow-1'), { timeout: 30_000 }).toBe(true);
+    await expect
+      .poll(() => seen.some((e) => e.type === 'model.call' && e.data['agentId'] === 'slow-1'), {
+        timeout: 30_000,
+      })
+      .toBe(true);
     await slow.kill('SIGKILL');
-    await using fast = spawnTs(fixture('agent-process.ts'), { env: { ...env, ROLES: 'assistant', AGENT_ID: 'fast-1' } });
+    await using fast = spawnTs(fixture('agent-process.ts'), {
+      env: { ...env, ROLES: 'assistant', AGENT_ID: 'fast-1' },
+    });
     await fast.waitForLine(/^ready /, 60_000);
     await reading;
     const done = await record(taskId);

@@ -38,12 +38,21 @@ describe('supervisors as separate processes on a real nats-server', () => {
     const ids: string[] = [];
     for (let i = 0; i < 50; i++) ids.push(await submit(bus, 'report', { question: `Question ${i}` }));
     const tasks = await bus.kv(Buckets.Tasks, TaskRecordSchema);
-    const statuses = async () => Promise.all(ids.map(async (id) => (await tasks.get(taskKey('acme', id)))?.value));
+    const statuses = async () =>
+      Promise.all(ids.map(async (id) => (await tasks.get(taskKey('acme', id)))?.value));
     // Kill one supervisor while tasks are mid-flight.
-    await expect.poll(async () => (await statuses()).filter((r) => r?.status === 'completed').length, { timeout: 30_000, interval: 20 }).toBeGreaterThan(3);
+    await expect
+      .poll(async () => (await statuses()).filter((r) => r?.status === 'completed').length, {
+        timeout: 30_000,
+        interval: 20,
+      })
+      .toBeGreaterThan(3);
     await supA.kill('SIGKILL');
     await expect
-      .poll(async () => (await statuses()).filter((r) => r?.status === 'completed').length, { timeout: 60_000, interval: 200 })
+      .poll(async () => (await statuses()).filter((r) => r?.status === 'completed').length, {
+        timeout: 60_000,
+        interval: 200,
+      })
       .toBe(50);
 
     const records = (await statuses()) as TaskRecord[];
@@ -53,10 +62,13 @@ describe('supervisors as separate processes on a real nats-server', () => {
       // plan + 3 research + analyse + draft + review
       expect(Object.keys(result.steps)).toHaveLength(7);
     }
-    const audit = await bus.readStream(Streams.Audit, subjects.allAudit(), AuditRecordSchema, { limit: 100_000 });
+    const audit = await bus.readStream(Streams.Audit, subjects.allAudit(), AuditRecordSchema, {
+      limit: 100_000,
+    });
     const accepted = audit.filter((r) => r.decision === 'accept');
     const perStep = new Map<string, number>();
-    for (const r of accepted) perStep.set(`${r.taskId}/${r.stepKey}`, (perStep.get(`${r.taskId}/${r.stepKey}`) ?? 0) + 1);
+    for (const r of accepted)
+      perStep.set(`${r.taskId}/${r.stepKey}`, (perStep.get(`${r.taskId}/${r.stepKey}`) ?? 0) + 1);
     expect(perStep.size).toBe(50 * 7);
     expect([...perStep.values()].every((n) => n === 1)).toBe(true);
   }, 150_000);

@@ -1,17 +1,35 @@
 // The agent process runtime: hosting roles over the bus.
 export { startAgentHost, HealthSchema } from './runtime/agent-host.js';
-export type { AgentHost, AgentHostOptions, ExecuteStep, StepContext as HostStepContext, StepOutcome, StepFailure } from './runtime/agent-host.js';
+export type {
+  AgentHost,
+  AgentHostOptions,
+  ExecuteStep,
+  StepContext as HostStepContext,
+  StepOutcome,
+  StepFailure,
+} from './runtime/agent-host.js';
 
 // Model providers: the provider-neutral chat interface, OpenAI, Anthropic, offline, routing and prices.
 export { FinishReason } from './providers/chat.js';
-export type { ChatMessage, ChatRequest, ChatResponse, ChatUsage, ModelProvider, ResponseSchema, ToolCall } from './providers/chat.js';
+export type {
+  ChatMessage,
+  ChatRequest,
+  ChatResponse,
+  ChatUsage,
+  ModelProvider,
+  ResponseSchema,
+  ToolCall,
+} from './providers/chat.js';
 export { ModelError, ModelErrorCode, isModelError, toModelError } from './providers/model-error.js';
 export { createOpenAIProvider } from './providers/openai-provider.js';
 export type { OpenAIProviderOptions } from './providers/openai-provider.js';
 export { createAnthropicProvider } from './providers/anthropic-provider.js';
 export type { AnthropicProviderOptions } from './providers/anthropic-provider.js';
 export { createOfflineProvider } from './providers/offline/offline-provider.js';
-export type { OfflineProviderOptions, CorpusDocument as OfflineCorpusDocument } from './providers/offline/offline-provider.js';
+export type {
+  OfflineProviderOptions,
+  CorpusDocument as OfflineCorpusDocument,
+} from './providers/offline/offline-provider.js';
 export { createProviderFactory } from './providers/provider-factory.js';
 export type { ProviderFactoryOptions } from './providers/provider-factory.js';
 export {
@@ -25,7 +43,13 @@ export {
 } from './providers/model-ref.js';
 export type { ModelEnv, ModelRef, ModelRefLike, ResolveModelOptions } from './providers/model-ref.js';
 export { FallbackReason, ModelTier, createModelRouter } from './providers/model-router.js';
-export type { ModelFallback, ModelRouter, ModelRouterOptions, ProviderFactory, RoutedChatResponse } from './providers/model-router.js';
+export type {
+  ModelFallback,
+  ModelRouter,
+  ModelRouterOptions,
+  ProviderFactory,
+  RoutedChatResponse,
+} from './providers/model-router.js';
 export { DEFAULT_PRICES, costUsd, priceFor } from './providers/prices.js';
 export type { ModelPrice, PriceTable } from './providers/prices.js';
 export { DEFAULT_CONTEXT_WINDOW, contextWindowFor } from './providers/context-window.js';
@@ -40,7 +64,13 @@ export { PlannerInput, PlannerOutput, planner } from './roles/planner.js';
 export { Citation, Finding, ResearcherInput, ResearcherOutput, researcher } from './roles/researcher.js';
 export { AnalystInput, AnalystOutput, Claim, NumberFact, analyst } from './roles/analyst.js';
 export { DrafterCitation, DrafterInput, DrafterOutput, drafter } from './roles/drafter.js';
-export { DEFAULT_REVIEW_CRITERIA, ReviewScore, ReviewerInput, ReviewerOutput, reviewer } from './roles/reviewer.js';
+export {
+  DEFAULT_REVIEW_CRITERIA,
+  ReviewScore,
+  ReviewerInput,
+  ReviewerOutput,
+  reviewer,
+} from './roles/reviewer.js';
 export { AssistantInput, AssistantOutput, assistant } from './roles/assistant.js';
 
 // Executing one step: context, model and tool loop, validation with one repair round, guardrails, audit.

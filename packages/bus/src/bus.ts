@@ -13,7 +13,10 @@ import {
   DeliverPolicy,
   jetstream,
   jetstreamManager,
-  type JetStreamClient, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
+  type JetStreamClient,
+  type JetStreamManager,
+  type PubAck,
+} from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import type { z } from 'zod';
@@ -46,7 +49,13 @@ import {
   type TopologyOptions,
 } from './topology.js';
 import { traceHooks, type HeaderCarrier } from './trace-hooks.js';
-import { assertConcurrency, consumeWork, type DeadLetterRequest, type WorkConsumer, type WorkHandler } from './work-queue.js';
+import {
+  assertConcurrency,
+  consumeWork,
+  type DeadLetterRequest,
+  type WorkConsumer,
+  type WorkHandler,
+} from './work-queue.js';
 
 /** Room left in a message for headers when deciding whether a body must go to the object store. */
 const HEADER_ROOM = 4 * 1024;
@@ -194,9 +203,13 @@ export class Bus {
   publish(subject: string, value: unknown, options: PublishOptions = {}): void {
     const body = encodeJson(value);
     if (body.length > this.maxPayload - HEADER_ROOM) {
-      throw new BusError(BusErrorCode.PayloadTooLarge, `a ${body.length}-byte body is too large for ${subject}`, {
-        details: { subject, size: body.length },
-      });
+      throw new BusError(
+        BusErrorCode.PayloadTooLarge,
+        `a ${body.length}-byte body is too large for ${subject}`,
+        {
+          details: { subject, size: body.length },
+        },
+      );
     }
     this.nc.publish(subject, body, { headers: this.outgoingHeaders(options.headers) });
   }
@@ -207,7 +220,11 @@ export class Bus {
   }
 
   /** JetStream publish, acknowledged by the server once stored. */
-  async publishDurable(subject: string, value: unknown, options: DurablePublishOptions = {}): Promise<PubAck> {
+  async publishDurable(
+    subject: string,
+    value: unknown,
+    options: DurablePublishOptions = {},
+  ): Promise<PubAck> {
     const headers = this.outgoingHeaders(options.headers);
     const body = await this.encodeBody(subject, value, headers);
     return this.js.publish(subject, body, {
@@ -261,7 +278,12 @@ export class Bus {
   }
 
   /** Request/reply with a timeout; fails with TIMEOUT or NO_RESPONDERS. */
-  async request<T>(subject: string, value: unknown, schema: z.ZodType<T>, options: RequestOptions = {}): Promise<T> {
+  async request<T>(
+    subject: string,
+    value: unknown,
+    schema: z.ZodType<T>,
+    options: RequestOptions = {},
+  ): Promise<T> {
     const timeout = options.timeoutMs ?? 5_000;
     let reply: Msg;
     try {
@@ -482,7 +504,8 @@ export class Bus {
     options: { startSeq?: number; limit?: number } = {},
   ): Promise<T[]> {
     const out: T[] = [];
-    for (const item of await this.readStreamWithSeq(stream, filterSubject, schema, options)) out.push(item.data);
+    for (const item of await this.readStreamWithSeq(stream, filterSubject, schema, options))
+      out.push(item.data);
     return out;
   }
 
@@ -510,7 +533,10 @@ export class Bus {
     try {
       let pending = created.num_pending;
       while (out.length < limit && pending > 0) {
-        const batch = await consumer.fetch({ max_messages: Math.min(limit - out.length, pending, 500), expires: 2_000 });
+        const batch = await consumer.fetch({
+          max_messages: Math.min(limit - out.length, pending, 500),
+          expires: 2_000,
+        });
         let got = 0;
         for await (const m of batch) {
           got++;
@@ -580,7 +606,12 @@ export class Bus {
     };
   }
 
-  private async decodeStored<T>(data: Uint8Array, headers: MsgHdrs | undefined, subject: string, schema: z.ZodType<T>) {
+  private async decodeStored<T>(
+    data: Uint8Array,
+    headers: MsgHdrs | undefined,
+    subject: string,
+    schema: z.ZodType<T>,
+  ) {
     const body = isPayloadRef(headers) ? await this.loadPayload(data, subject) : data;
     return validateEnvelope(schema, parseJson(body, subject), subject);
   }
@@ -609,7 +640,9 @@ export class Bus {
     for (const sub of this.advisorySubs) sub.unsubscribe();
     if (this.nc.isClosed()) return;
     const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), this.drainTimeoutMs).unref());
-    const result = await Promise.race([this.nc.drain().then(() => 'drained' as const), timer]).catch(() => 'failed');
+    const result = await Promise.race([this.nc.drain().then(() => 'drained' as const), timer]).catch(
+      () => 'failed',
+    );
     if (result !== 'drained') await this.nc.close().catch(() => undefined);
   }
 
@@ -655,10 +688,14 @@ export async function connect(options: BusOptions = {}): Promise<Bus> {
       ...(authenticator ? { authenticator } : {}),
     });
   } catch (err) {
-    throw new BusError(BusErrorCode.ConnectFailed, `cannot connect to NATS at ${o.servers.join(', ')}: ${(err as Error).message}`, {
-      cause: err,
-      details: { servers: o.servers },
-    });
+    throw new BusError(
+      BusErrorCode.ConnectFailed,
+      `cannot connect to NATS at ${o.servers.join(', ')}: ${(err as Error).message}`,
+      {
+        cause: err,
+        details: { servers: o.servers },
+      },
+    );
   }
   const js = jetstream(nc, { timeout: 10_000 });
   const jsm = await jetstreamManager(nc, { timeout: 10_000 });

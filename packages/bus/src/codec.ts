@@ -18,10 +18,14 @@ export function parseJson(data: Uint8Array, subject: string): unknown {
   try {
     return JSON.parse(decoder.decode(data));
   } catch (err) {
-    throw new BusError(BusErrorCode.DecodeFailed, `message on ${subject} is not JSON: ${(err as Error).message}`, {
-      cause: err,
-      details: { subject },
-    });
+    throw new BusError(
+      BusErrorCode.DecodeFailed,
+      `message on ${subject} is not JSON: ${(err as Error).message}`,
+      {
+        cause: err,
+        details: { subject },
+      },
+    );
   }
 }
 
@@ -30,10 +34,14 @@ export function validateEnvelope<T>(schema: z.ZodType<T>, value: unknown, subjec
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-  throw new BusError(BusErrorCode.DecodeFailed, `message on ${subject} does not match its schema: ${issues}`, {
-    cause: parsed.error,
-    details: { subject, issues: parsed.error.issues },
-  });
+  throw new BusError(
+    BusErrorCode.DecodeFailed,
+    `message on ${subject} does not match its schema: ${issues}`,
+    {
+      cause: parsed.error,
+      details: { subject, issues: parsed.error.issues },
+    },
+  );
 }
 
 export function isPayloadRef(headers: MsgHdrs | undefined): boolean {

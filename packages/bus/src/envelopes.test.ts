@@ -36,7 +36,14 @@ const samples = {
     finishedAt: 3,
     ok: true,
     output: { x: 1 },
-    usage: { inputTokens: 1, outputTokens: 2, costUsd: 0, latencyMs: 1, model: 'offline-1', provider: 'offline' },
+    usage: {
+      inputTokens: 1,
+      outputTokens: 2,
+      costUsd: 0,
+      latencyMs: 1,
+      model: 'offline-1',
+      provider: 'offline',
+    },
   },
   control: { v: 1, type: 'review', taskId: 't1', tenant: 'acme', decision: 'approve', at: 4 },
   taskEvent: { v: 1, taskId: 't1', type: 'step.dispatched', at: 5, data: { n: 1 } },
@@ -78,12 +85,14 @@ describe('envelopes', () => {
   }
 
   it('refuses an unknown version with a message naming the field', () => {
-    expect(() => validateEnvelope(envelopes.stepAssignment, { ...samples.stepAssignment, v: 2 }, 'troupe.work.x')).toThrow(
-      /troupe\.work\.x does not match its schema: v:/,
-    );
+    expect(() =>
+      validateEnvelope(envelopes.stepAssignment, { ...samples.stepAssignment, v: 2 }, 'troupe.work.x'),
+    ).toThrow(/troupe\.work\.x does not match its schema: v:/);
   });
 
   it('refuses bad ids', () => {
-    expect(() => validateEnvelope(envelopes.taskSubmit, { ...samples.taskSubmit, taskId: 'a.b' }, 's')).toThrow(/taskId/);
+    expect(() =>
+      validateEnvelope(envelopes.taskSubmit, { ...samples.taskSubmit, taskId: 'a.b' }, 's'),
+    ).toThrow(/taskId/);
   });
 });

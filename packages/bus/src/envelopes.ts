@@ -92,7 +92,12 @@ const stepResultBase = {
 };
 export const StepResultSchema = z.discriminatedUnion('ok', [
   z.object({ ...stepResultBase, ok: z.literal(true), output: json, usage: UsageSchema }),
-  z.object({ ...stepResultBase, ok: z.literal(false), error: StepErrorSchema, usage: UsageSchema.optional() }),
+  z.object({
+    ...stepResultBase,
+    ok: z.literal(false),
+    error: StepErrorSchema,
+    usage: UsageSchema.optional(),
+  }),
 ]);
 export type StepResult = z.infer<typeof StepResultSchema>;
 
@@ -211,4 +216,3 @@ export const envelopes = {
   deadLetter: DeadLetterSchema,
   abort: AbortSchema,
 } as const;
-

@@ -6,7 +6,11 @@ export class TroupeError<TCode extends string = string> extends Error {
   readonly code: TCode;
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: TCode, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+  constructor(
+    code: TCode,
+    message: string,
+    options?: { cause?: unknown; details?: Record<string, unknown> },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'TroupeError';
     this.code = code;

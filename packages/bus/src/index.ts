@@ -12,7 +12,15 @@ export { resolveConnectOptions } from './options.js';
 export { subjects, parseSubject } from './subjects.js';
 export type { ParsedSubject } from './subjects.js';
 export * from './envelopes.js';
-export { TroupeError, BusError, BusErrorCode, isBusError, isTimeout, isNoResponders, toTroupeError } from './errors.js';
+export {
+  TroupeError,
+  BusError,
+  BusErrorCode,
+  isBusError,
+  isTimeout,
+  isNoResponders,
+  toTroupeError,
+} from './errors.js';
 export { systemClock, createSimulatedClock } from './clock.js';
 export type { Clock, SimulatedClock, TimerHandle } from './clock.js';
 export { setTraceHooks, traceHooks } from './trace-hooks.js';

@@ -37,7 +37,11 @@ export class TypedKv<T> {
   async get(key: string): Promise<KvEntry<T> | undefined> {
     const entry = await this.kv.get(key);
     if (!entry || entry.operation !== 'PUT' || entry.length === 0) return undefined;
-    const value = validateEnvelope(this.schema, parseJson(entry.value, `${this.bucket}/${key}`), `${this.bucket}/${key}`);
+    const value = validateEnvelope(
+      this.schema,
+      parseJson(entry.value, `${this.bucket}/${key}`),
+      `${this.bucket}/${key}`,
+    );
     return { key, value, revision: entry.revision };
   }
 
@@ -63,10 +67,14 @@ export class TypedKv<T> {
       return await this.kv.update(key, encodeJson(value), revision);
     } catch (err) {
       if (isWrongLastSequence(err)) {
-        throw new BusError(BusErrorCode.CasConflict, `${this.bucket}/${key} changed since revision ${revision}`, {
-          cause: err,
-          details: { key, revision },
-        });
+        throw new BusError(
+          BusErrorCode.CasConflict,
+          `${this.bucket}/${key} changed since revision ${revision}`,
+          {
+            cause: err,
+            details: { key, revision },
+          },
+        );
       }
       throw err;
     }
@@ -83,10 +91,13 @@ export class TypedKv<T> {
       const next = await fn(current);
       if (next === undefined) return current;
       try {
-        const revision = current ? await this.update(key, next, current.revision) : await this.create(key, next);
+        const revision = current
+          ? await this.update(key, next, current.revision)
+          : await this.create(key, next);
         return { key, value: next, revision };
       } catch (err) {
-        if (!(err instanceof BusError && err.code === BusErrorCode.CasConflict) || attempt >= maxAttempts) throw err;
+        if (!(err instanceof BusError && err.code === BusErrorCode.CasConflict) || attempt >= maxAttempts)
+          throw err;
       }
     }
   }

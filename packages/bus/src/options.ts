@@ -12,7 +12,10 @@ export const ConnectOptionsSchema = z
     pass: z.string().optional(),
     token: z.string().min(1).optional(),
     /** An NKey seed (starts with "SU"). */
-    nkeySeed: z.string().regex(/^SU[A-Z2-7]+$/, 'an NKey user seed starts with "SU"').optional(),
+    nkeySeed: z
+      .string()
+      .regex(/^SU[A-Z2-7]+$/, 'an NKey user seed starts with "SU"')
+      .optional(),
     /** A `.creds` file (JWT + seed); default `TROUPE_NATS_CREDS`. */
     credsFile: z.string().min(1).optional(),
     /** Milliseconds before the first connection attempt gives up. */
@@ -37,10 +40,14 @@ export function resolveConnectOptions(
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const path = issue?.path.join('.') || '(root)';
-    throw new BusError(BusErrorCode.InvalidOptions, `connect(): option "${path}" is invalid: ${issue?.message}`, {
-      cause: parsed.error,
-      details: { option: path },
-    });
+    throw new BusError(
+      BusErrorCode.InvalidOptions,
+      `connect(): option "${path}" is invalid: ${issue?.message}`,
+      {
+        cause: parsed.error,
+        details: { option: path },
+      },
+    );
   }
   const value = parsed.data;
   const rawServers = value.servers ?? env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
@@ -69,9 +76,13 @@ export function readCredsFile(path: string): Uint8Array {
   try {
     return readFileSync(path);
   } catch (err) {
-    throw new BusError(BusErrorCode.InvalidOptions, `connect(): option "credsFile" (${path}) cannot be read`, {
-      cause: err,
-      details: { option: 'credsFile' },
-    });
+    throw new BusError(
+      BusErrorCode.InvalidOptions,
+      `connect(): option "credsFile" (${path}) cannot be read`,
+      {
+        cause: err,
+        details: { option: 'credsFile' },
+      },
+    );
   }
 }

@@ -18,7 +18,10 @@ describe('subjects', () => {
     });
     expect(parseSubject(subjects.health('a-1'))).toEqual({ kind: 'health', agentId: 'a-1' });
     expect(parseSubject(subjects.spans())).toEqual({ kind: 'spans' });
-    expect(parseSubject(subjects.deadLetter('work-drafter'))).toEqual({ kind: 'dead-letter', source: 'work-drafter' });
+    expect(parseSubject(subjects.deadLetter('work-drafter'))).toEqual({
+      kind: 'dead-letter',
+      source: 'work-drafter',
+    });
   });
 
   it('refuses tokens that would break the subject space', () => {

@@ -54,7 +54,9 @@ export type ParsedSubject =
 export function parseSubject(subject: string): ParsedSubject {
   const parts = subject.split('.');
   const bad = () =>
-    new BusError(BusErrorCode.InvalidSubject, `"${subject}" is not a Troupe subject`, { details: { subject } });
+    new BusError(BusErrorCode.InvalidSubject, `"${subject}" is not a Troupe subject`, {
+      details: { subject },
+    });
   if (parts[0] !== ROOT) throw bad();
   const [, a, b, c, d] = parts;
   const n = parts.length;
@@ -65,7 +67,8 @@ export function parseSubject(subject: string): ParsedSubject {
   if (a === 'abort' && b && n === 3) return { kind: 'abort', taskId: b };
   if (a === 'event' && b && n === 3) return { kind: 'event', taskId: b };
   if (a === 'audit' && b && n === 3) return { kind: 'audit', taskId: b };
-  if (a === 'agent' && b === 'heartbeat' && c && d && n === 5) return { kind: 'heartbeat', role: c, agentId: d };
+  if (a === 'agent' && b === 'heartbeat' && c && d && n === 5)
+    return { kind: 'heartbeat', role: c, agentId: d };
   if (a === 'agent' && b === 'health' && c && n === 4) return { kind: 'health', agentId: c };
   if (a === 'telemetry' && b === 'spans' && n === 3) return { kind: 'spans' };
   if (a === 'dlq' && b && n === 3) return { kind: 'dead-letter', source: b };

@@ -75,9 +75,18 @@ export function resolveTopology(options: TopologyOptions = {}): ResolvedTopology
 const ns = (ms: number) => ms * 1_000_000;
 
 export function streamConfigs(t: ResolvedTopology): Array<Partial<StreamConfig> & { name: string }> {
-  const common = { num_replicas: t.replicas, storage: StorageType.File, duplicate_window: ns(t.duplicateWindowMs) };
+  const common = {
+    num_replicas: t.replicas,
+    storage: StorageType.File,
+    duplicate_window: ns(t.duplicateWindowMs),
+  };
   return [
-    { ...common, name: Streams.Tasks, subjects: [subjects.taskSubmit()], retention: RetentionPolicy.Workqueue },
+    {
+      ...common,
+      name: Streams.Tasks,
+      subjects: [subjects.taskSubmit()],
+      retention: RetentionPolicy.Workqueue,
+    },
     { ...common, name: Streams.Work, subjects: [subjects.allWork()], retention: RetentionPolicy.Workqueue },
     {
       ...common,
@@ -168,7 +177,8 @@ export async function upsertStream(jsm: JetStreamManager, config: Partial<Stream
   try {
     const info = await jsm.streams.info(config.name);
     const drift = Object.entries(config).some(
-      ([k, v]) => JSON.stringify((info.config as unknown as Record<string, unknown>)[k]) !== JSON.stringify(v),
+      ([k, v]) =>
+        JSON.stringify((info.config as unknown as Record<string, unknown>)[k]) !== JSON.stringify(v),
     );
     if (drift) await jsm.streams.update(config.name, config);
   } catch (err) {

@@ -97,13 +97,21 @@ export function consumeWork<T>(options: ConsumeWorkOptions<T>): WorkConsumer {
     let data: T;
     let raw: unknown;
     try {
-      const body = isPayloadRef(jsMsg.headers) ? await options.loadPayload(jsMsg.data, jsMsg.subject) : jsMsg.data;
+      const body = isPayloadRef(jsMsg.headers)
+        ? await options.loadPayload(jsMsg.data, jsMsg.subject)
+        : jsMsg.data;
       raw = parseJson(body, jsMsg.subject);
       data = validateEnvelope(options.schema, raw, jsMsg.subject);
     } catch (err) {
       settle(() => jsMsg.term(`decode failed: ${(err as Error).message}`.slice(0, 200)));
       await options
-        .deadLetter({ reason: 'decode-failed', error: (err as Error).message, msg: jsMsg, deliveries, decoded: raw })
+        .deadLetter({
+          reason: 'decode-failed',
+          error: (err as Error).message,
+          msg: jsMsg,
+          deliveries,
+          decoded: raw,
+        })
         .catch((e) => options.onError?.(e, { subject: jsMsg.subject, seq: jsMsg.seq }));
       return;
     }
@@ -140,7 +148,13 @@ export function consumeWork<T>(options: ConsumeWorkOptions<T>): WorkConsumer {
       if (deliveries >= options.maxDeliver) {
         msg.term(`max deliveries: ${error.message}`.slice(0, 200));
         await options
-          .deadLetter({ reason: 'max-deliveries', error: error.message, msg: jsMsg, deliveries, decoded: data })
+          .deadLetter({
+            reason: 'max-deliveries',
+            error: error.message,
+            msg: jsMsg,
+            deliveries,
+            decoded: data,
+          })
           .catch((e) => options.onError?.(e, { subject: jsMsg.subject, seq: jsMsg.seq }));
       } else {
         msg.nak(retryDelay(deliveries));
@@ -217,8 +231,12 @@ export function consumeWork<T>(options: ConsumeWorkOptions<T>): WorkConsumer {
 
 export function assertConcurrency(concurrency: number): void {
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 10_000) {
-    throw new BusError(BusErrorCode.InvalidOptions, `option "concurrency" must be an integer from 1 to 10000, got ${concurrency}`, {
-      details: { option: 'concurrency' },
-    });
+    throw new BusError(
+      BusErrorCode.InvalidOptions,
+      `option "concurrency" must be an integer from 1 to 10000, got ${concurrency}`,
+      {
+        details: { option: 'concurrency' },
+      },
+    );
   }
 }

@@ -85,7 +85,13 @@ export type {
 // The stateless supervisor runtime over the bus.
 export { runSupervisor } from './runtime/supervisor.js';
 export type { Supervisor, SupervisorOptions } from './runtime/supervisor.js';
-export { TaskRecordSchema, TaskStatusSchema, TERMINAL_STATUSES, taskKey, parseTaskKey } from './runtime/task-record.js';
+export {
+  TaskRecordSchema,
+  TaskStatusSchema,
+  TERMINAL_STATUSES,
+  taskKey,
+  parseTaskKey,
+} from './runtime/task-record.js';
 export type { TaskRecord, TaskRecordStatus } from './runtime/task-record.js';
 export { buildThread } from './runtime/thread.js';
 export type { Thread } from './runtime/thread.js';

@@ -104,7 +104,8 @@ export const HealthSchema = z.object({
 export async function startAgentHost(options: AgentHostOptions): Promise<AgentHost> {
   const { bus } = options;
   const clock = options.clock ?? systemClock;
-  const agentId = options.agentId ?? `${options.roles[0]}-${hostname().replace(/[^A-Za-z0-9_-]/g, '')}-${process.pid}`;
+  const agentId =
+    options.agentId ?? `${options.roles[0]}-${hostname().replace(/[^A-Za-z0-9_-]/g, '')}-${process.pid}`;
   const concurrency = options.concurrency ?? 4;
   const classify = options.classifyError ?? defaultClassify;
   const onError = options.onError ?? (() => undefined);
@@ -119,7 +120,8 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
     const steps = running.get(msg.data.taskId);
     if (!steps) return;
     for (const [stepKey, controller] of steps) {
-      if (!msg.data.stepKeys || msg.data.stepKeys.includes(stepKey)) controller.abort(new Error(msg.data.reason));
+      if (!msg.data.stepKeys || msg.data.stepKeys.includes(stepKey))
+        controller.abort(new Error(msg.data.reason));
     }
   });
 
@@ -150,11 +152,17 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
           bus.publish(subjects.event(assignment.taskId), event);
           return;
         }
-        pending.push(bus.publishDurable(subjects.event(assignment.taskId), event, { msgId: `${idBase}.ev${eventSeq++}` }));
+        pending.push(
+          bus.publishDurable(subjects.event(assignment.taskId), event, {
+            msgId: `${idBase}.ev${eventSeq++}`,
+          }),
+        );
       },
       audit(record) {
         const full: AuditRecord = { v: 1, taskId: assignment.taskId, actor: `agent:${agentId}`, ...record };
-        pending.push(bus.publishDurable(subjects.audit(assignment.taskId), full, { msgId: `${idBase}.au${auditSeq++}` }));
+        pending.push(
+          bus.publishDurable(subjects.audit(assignment.taskId), full, { msgId: `${idBase}.au${auditSeq++}` }),
+        );
       },
     };
     try {
@@ -173,7 +181,11 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
       };
     } catch (err) {
       const failure: StepFailure = controller.signal.aborted
-        ? { code: 'ABORTED', message: `step aborted: ${String((controller.signal.reason as Error)?.message ?? 'cancelled')}`, retryable: false }
+        ? {
+            code: 'ABORTED',
+            message: `step aborted: ${String((controller.signal.reason as Error)?.message ?? 'cancelled')}`,
+            retryable: false,
+          }
         : classify(err);
       const error: StepError = { code: failure.code, message: failure.message, retryable: failure.retryable };
       return {
@@ -264,7 +276,13 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
   };
   loop();
 
-  const health = () => ({ agentId, roles: [...options.roles], status, inFlight, uptimeMs: clock.now() - startedAt });
+  const health = () => ({
+    agentId,
+    roles: [...options.roles],
+    status,
+    inFlight,
+    uptimeMs: clock.now() - startedAt,
+  });
   const healthSub = bus.nc.subscribe(subjects.health(agentId), {
     callback: (_err, msg) => {
       msg.respond(JSON.stringify(health()));

@@ -6,7 +6,10 @@ import { builtinRoles } from '../roles/registry.js';
 import type { Role } from '../roles/role.js';
 
 export type McpServerConfig =
-  | { name: string; transport: { type: 'stdio'; command: string; args?: string[]; env?: Record<string, string> } }
+  | {
+      name: string;
+      transport: { type: 'stdio'; command: string; args?: string[]; env?: Record<string, string> };
+    }
   | { name: string; transport: { type: 'http'; url: string; headers?: Record<string, string> } };
 
 export interface AgentDefinition {

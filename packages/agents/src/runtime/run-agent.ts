@@ -55,13 +55,17 @@ export interface RunningAgent {
 function builtinTool(name: string, env: NodeJS.ProcessEnv): Tool | undefined {
   switch (name) {
     case 'search_corpus':
-      return createCorpusSearchTool(env['TROUPE_CORPUS_DIR'] ? { folders: env['TROUPE_CORPUS_DIR'].split(',') } : {}) as Tool;
+      return createCorpusSearchTool(
+        env['TROUPE_CORPUS_DIR'] ? { folders: env['TROUPE_CORPUS_DIR'].split(',') } : {},
+      ) as Tool;
     case 'calculator':
       return createCalculatorTool() as Tool;
     case 'read_file':
       return createReadFileTool({ roots: (env['TROUPE_READ_ROOTS'] ?? process.cwd()).split(',') }) as Tool;
     case 'http_fetch':
-      return createHttpFetchTool({ allowHosts: (env['TROUPE_HTTP_ALLOW'] ?? '').split(',').filter(Boolean) }) as Tool;
+      return createHttpFetchTool({
+        allowHosts: (env['TROUPE_HTTP_ALLOW'] ?? '').split(',').filter(Boolean),
+      }) as Tool;
     default:
       return undefined;
   }
@@ -71,17 +75,20 @@ function instrumentProvider(provider: ModelProvider): ModelProvider {
   return {
     name: provider.name,
     chat: (req) =>
-      withChatSpan({ provider: provider.name, model: req.model, inputMessages: req.messages }, async (span) => {
-        const response = await provider.chat(req);
-        span.setResponse({
-          model: response.model,
-          inputTokens: response.usage.inputTokens,
-          outputTokens: response.usage.outputTokens,
-          costUsd: costUsd({ provider: provider.name, model: response.model } as ModelRef, response.usage),
-          finishReasons: [response.finishReason],
-        });
-        return response;
-      }),
+      withChatSpan(
+        { provider: provider.name, model: req.model, inputMessages: req.messages },
+        async (span) => {
+          const response = await provider.chat(req);
+          span.setResponse({
+            model: response.model,
+            inputTokens: response.usage.inputTokens,
+            outputTokens: response.usage.outputTokens,
+            costUsd: costUsd({ provider: provider.name, model: response.model } as ModelRef, response.usage),
+            finishReasons: [response.finishReason],
+          });
+          return response;
+        },
+      ),
   };
 }
 
@@ -151,7 +158,10 @@ function eventData(event: StepEvent): Record<string, unknown> {
  * Runs agents in this process: one consumer per role, each step through the model-and-tool loop with
  * telemetry, audit, progress events, optional caching and guardrails.
  */
-export async function runAgent(agents: Agent | readonly Agent[], options: RunAgentOptions = {}): Promise<RunningAgent> {
+export async function runAgent(
+  agents: Agent | readonly Agent[],
+  options: RunAgentOptions = {},
+): Promise<RunningAgent> {
   const list: readonly Agent[] = Array.isArray(agents) ? (agents as readonly Agent[]) : [agents as Agent];
   const env = options.env ?? process.env;
   const clock = options.clock ?? systemClock;
@@ -201,7 +211,10 @@ export async function runAgent(agents: Agent | readonly Agent[], options: RunAge
       guardrails: createGuardrails(agent.definition.guardrails ?? {}),
       defaultChain: agent.definition.model
         ? agent.definition.model.split(',').map((m) => parseModelRef(m.trim(), 'model'))
-        : resolveModelChain({ env, ...(agent.role.defaultModel ? { roleDefault: agent.role.defaultModel } : {}) }),
+        : resolveModelChain({
+            env,
+            ...(agent.role.defaultModel ? { roleDefault: agent.role.defaultModel } : {}),
+          }),
     });
   }
 

@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { Buckets, BusError, connect, isNoResponders, isTimeout, subjects, TaskEventSchema, type Bus } from '@troupe/bus';
+import {
+  Buckets,
+  connect,
+  isNoResponders,
+  isTimeout,
+  subjects,
+  TaskEventSchema,
+  type Bus,
+} from '@troupe/bus';
 import { startNatsServer, type NatsServer } from '@troupe/bus/testing';
+import type { BusError } from '@troupe/bus';
 
 describe('KV, request/reply and large payloads on a real nats-server', () => {
   let server: NatsServer;
@@ -60,7 +69,9 @@ describe('KV, request/reply and large payloads on a real nats-server', () => {
 
     const silent = b.nc.subscribe(subjects.health('silent'), { callback: () => undefined });
     await b.nc.flush();
-    const slow = await a.request(subjects.health('silent'), { text: 'x' }, Echo, { timeoutMs: 50 }).catch((e: unknown) => e);
+    const slow = await a
+      .request(subjects.health('silent'), { text: 'x' }, Echo, { timeoutMs: 50 })
+      .catch((e: unknown) => e);
     expect(isTimeout(slow)).toBe(true);
     silent.unsubscribe();
   });

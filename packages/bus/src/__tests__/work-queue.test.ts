@@ -139,11 +139,19 @@ describe('work queues on a real nats-server', () => {
   it('competing consumers in two processes receive disjoint sets that together are every message', async () => {
     await bus.ensureWorkConsumer('competing');
     const env = { NATS_URL: server.url };
-    await using a = spawnTs(new URL('./fixtures/work-consumer.ts', import.meta.url).pathname, { args: ['competing', '8'], env });
-    await using b = spawnTs(new URL('./fixtures/work-consumer.ts', import.meta.url).pathname, { args: ['competing', '8'], env });
+    await using a = spawnTs(new URL('./fixtures/work-consumer.ts', import.meta.url).pathname, {
+      args: ['competing', '8'],
+      env,
+    });
+    await using b = spawnTs(new URL('./fixtures/work-consumer.ts', import.meta.url).pathname, {
+      args: ['competing', '8'],
+      env,
+    });
     await Promise.all([a.waitForLine(/^ready$/), b.waitForLine(/^ready$/)]);
     const total = 400;
-    await Promise.all(Array.from({ length: total }, (_, n) => bus.publishDurable(subjects.work('competing'), { n })));
+    await Promise.all(
+      Array.from({ length: total }, (_, n) => bus.publishDurable(subjects.work('competing'), { n })),
+    );
     const got = (p: typeof a) => [...p.stdout().matchAll(/^got (\d+)$/gm)].map((m) => Number(m[1]));
     await expect.poll(() => got(a).length + got(b).length, { timeout: 20_000 }).toBe(total);
     const setA = new Set(got(a));

@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
 
-const CANDIDATES = ['nats-server', '/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'];
+const CANDIDATES = [
+  'nats-server',
+  '/usr/sbin/nats-server',
+  '/usr/bin/nats-server',
+  '/usr/local/bin/nats-server',
+];
 
 /** Finds the nats-server binary, or fails with the package to install. */
 export function findNatsServerBinary(env: NodeJS.ProcessEnv = process.env): string {
@@ -193,7 +198,9 @@ async function waitForJetStreamQuorum(servers: readonly NatsServer[]): Promise<v
         await jsm.getAccountInfo();
         return;
       } catch (err) {
-        if (Date.now() > deadline) throw new Error(`JetStream cluster had no meta leader within 30 s: ${String(err)}`);
+        if (Date.now() > deadline) {
+          throw new Error(`JetStream cluster had no meta leader within 30 s: ${String(err)}`, { cause: err });
+        }
         await new Promise((r) => setTimeout(r, 200));
       }
     }
@@ -201,4 +208,3 @@ async function waitForJetStreamQuorum(servers: readonly NatsServer[]): Promise<v
     await nc.close();
   }
 }
-

@@ -19,7 +19,12 @@ export function repoRoot(from = dirname(fileURLToPath(import.meta.url))): string
 export function tsNodeArgs(file: string): string[] {
   const tsx = createRequire(join(repoRoot(), 'package.json')).resolve('tsx');
   const loader = join(dirname(tsx), 'esm', 'index.mjs');
-  return ['--conditions=@troupe/source', '--import', pathToFileURL(existsSync(loader) ? loader : tsx).href, file];
+  return [
+    '--conditions=@troupe/source',
+    '--import',
+    pathToFileURL(existsSync(loader) ? loader : tsx).href,
+    file,
+  ];
 }
 
 export interface TsProcess extends AsyncDisposable {
@@ -69,11 +74,24 @@ export function spawnTs(file: string, options: { args?: string[]; env?: NodeJS.P
     waitForLine(pattern, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms.\nstdout:\n${out}\nstderr:\n${err}`)),
+          () =>
+            reject(
+              new Error(
+                `no line matching ${pattern} within ${timeoutMs} ms.\nstdout:\n${out}\nstderr:\n${err}`,
+              ),
+            ),
           timeoutMs,
         );
         void exited.then(({ code, signal }) => {
-          setTimeout(() => reject(new Error(`process exited (${code ?? signal}) before ${pattern}.\nstdout:\n${out}\nstderr:\n${err}`)), 20);
+          setTimeout(
+            () =>
+              reject(
+                new Error(
+                  `process exited (${code ?? signal}) before ${pattern}.\nstdout:\n${out}\nstderr:\n${err}`,
+                ),
+              ),
+            20,
+          );
         });
         waiters.push({
           pattern,

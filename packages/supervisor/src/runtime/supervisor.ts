@@ -51,7 +51,10 @@ export interface SupervisorOptions {
   supervisorId?: string;
   onError?: (err: unknown, context: string) => void;
   /** Runs each event's handling inside a span (packages/telemetry plugs in here). */
-  instrument?: <T>(info: { taskId: string; workflow: string; event: string }, fn: () => Promise<T>) => Promise<T>;
+  instrument?: <T>(
+    info: { taskId: string; workflow: string; event: string },
+    fn: () => Promise<T>,
+  ) => Promise<T>;
   /** Called when a task reaches a final state. */
   onTaskFinished?: (record: TaskRecord) => void;
 }
@@ -73,12 +76,16 @@ const DEFAULT_CONCURRENCY = 64;
 export async function runSupervisor(options: SupervisorOptions): Promise<Supervisor> {
   const { bus } = options;
   const clock = options.clock ?? systemClock;
-  const id = options.supervisorId ?? `sup-${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
+  const id =
+    options.supervisorId ?? `sup-${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
   const onError = options.onError ?? (() => undefined);
   const instrument =
     options.instrument ??
     (<T>(info: { taskId: string; workflow: string; event: string }, fn: () => Promise<T>) =>
-      withWorkflowSpan({ workflow: info.workflow, taskId: info.taskId, attributes: { 'troupe.event': info.event } }, () => fn()));
+      withWorkflowSpan(
+        { workflow: info.workflow, taskId: info.taskId, attributes: { 'troupe.event': info.event } },
+        () => fn(),
+      ));
   const metrics = troupeMetrics();
   const engines = new Map<string, WorkflowEngine>();
   for (const workflow of options.workflows) engines.set(workflow.name, createWorkflowEngine(workflow));
@@ -124,7 +131,13 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
         case 'abort':
           bus.publish(
             subjects.abort(taskId),
-            AbortSchema.parse({ v: 1, taskId, stepKeys: effect.stepKeys, reason: effect.reason, at: clock.now() }),
+            AbortSchema.parse({
+              v: 1,
+              taskId,
+              stepKeys: effect.stepKeys,
+              reason: effect.reason,
+              at: clock.now(),
+            }),
           );
           break;
         case 'event': {
@@ -147,7 +160,8 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
         }
         case 'complete':
           if (effect.status === 'completed') metrics.taskCompleted({ workflow: record.workflow });
-          else metrics.taskFailed({ workflow: record.workflow, errorType: effect.error?.code ?? effect.status });
+          else
+            metrics.taskFailed({ workflow: record.workflow, errorType: effect.error?.code ?? effect.status });
           options.onTaskFinished?.(record);
           break;
         default: {
@@ -173,7 +187,11 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
     return wakeups.put(key, { wakeAt: after, by: id }).catch((err) => onError(err, 'wakeups.put'));
   };
 
-  type Transition = (record: TaskRecord, engine: WorkflowEngine, now: number) => {
+  type Transition = (
+    record: TaskRecord,
+    engine: WorkflowEngine,
+    now: number,
+  ) => {
     snapshot: unknown;
     effects: Effect[];
     changed: boolean;
@@ -238,7 +256,9 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
       if (record.snapshot === undefined) metrics.taskStarted({ workflow: record.workflow });
       remember(key, { value: next, revision });
       await Promise.all([
-        instrument({ taskId: record.taskId, workflow: record.workflow, event: label }, () => carryOut(next, effects)),
+        instrument({ taskId: record.taskId, workflow: record.workflow, event: label }, () =>
+          carryOut(next, effects),
+        ),
         scheduleWake(key, record.wakeAt, next.wakeAt, TERMINAL_STATUSES.has(next.status)),
       ]);
       return true;
@@ -376,7 +396,8 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
       key,
       (record, engine, now) => {
         const event = toEvent(data, now);
-        if (!event || record.snapshot === undefined) return { snapshot: record.snapshot, effects: [], changed: false };
+        if (!event || record.snapshot === undefined)
+          return { snapshot: record.snapshot, effects: [], changed: false };
         return engine.apply(record.snapshot, event);
       },
       label,

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 
-export const TaskStatusSchema = z.enum(['queued', 'running', 'awaiting_review', 'completed', 'failed', 'cancelled']);
+export const TaskStatusSchema = z.enum([
+  'queued',
+  'running',
+  'awaiting_review',
+  'completed',
+  'failed',
+  'cancelled',
+]);
 export type TaskRecordStatus = z.infer<typeof TaskStatusSchema>;
 export const TERMINAL_STATUSES: ReadonlySet<TaskRecordStatus> = new Set(['completed', 'failed', 'cancelled']);
 

@@ -26,7 +26,9 @@ export function buildThread(previous: TaskRecord | undefined): Thread | undefine
   const document = typeof result['document'] === 'string' ? result['document'] : undefined;
   const answer = typeof result['answer'] === 'string' ? result['answer'] : undefined;
   const review = result['review'] as { notes?: unknown } | undefined;
-  const notes = Array.isArray(review?.notes) ? review.notes.filter((n): n is string => typeof n === 'string') : [];
+  const notes = Array.isArray(review?.notes)
+    ? review.notes.filter((n): n is string => typeof n === 'string')
+    : [];
   const summary = truncate(document ?? answer ?? JSON.stringify(previous.result ?? null), THREAD_BUDGET);
   return {
     taskId: previous.taskId,
