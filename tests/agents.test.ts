@@ -28,11 +28,11 @@ describe('real agent processes on the offline model', () => {
     await server[Symbol.asyncDispose]();
   });
 
-  const submit = async (workflow: string, input: unknown) => {
+  const submit = async (workflow: string, input: unknown, options: Record<string, unknown> = {}) => {
     const taskId = newTaskId();
     await bus.publishDurable(
       subjects.taskSubmit(),
-      { v: 1, taskId, tenant: 'acme', workflow, input, options: {}, metadata: {}, submittedAt: Date.now() },
+      { v: 1, taskId, tenant: 'acme', workflow, input, options, metadata: {}, submittedAt: Date.now() },
       { msgId: taskId },
     );
     return taskId;
@@ -139,5 +139,91 @@ describe('real agent processes on the offline model', () => {
     await expect.poll(async () => (await record(taskId))?.status, { timeout: 30_000 }).toBe('completed');
     const dead = await bus.readDeadLetters('work-assistant');
     expect(dead.some((d) => d.reason === 'decode-failed' && /tenant/.test(d.error))).toBe(true);
+  }, 120_000);
+
+  it('cancel in the middle of fan-out: agents abort their steps, the task ends cancelled, nothing more is dispatched', async () => {
+    const env = { NATS_URL: server.url };
+    await using sup = spawnTs(fixture('supervisor-process.ts'), { env });
+    await using planner = spawnTs(fixture('agent-process.ts'), { env: { ...env, ROLES: 'planner' } });
+    await using researcher = spawnTs(fixture('agent-process.ts'), {
+      env: { ...env, ROLES: 'researcher', OFFLINE_LATENCY_MS: '60000' },
+    });
+    await Promise.all([sup, planner, researcher].map((p) => p.waitForLine(/^ready /, 60_000)));
+    const taskId = await submit('report', {
+      question: 'What is a stream, and what is a consumer, in JetStream?',
+    });
+    const events = await bus.tailStream(Streams.Events, subjects.event(taskId), TaskEventSchema);
+    const seen: TaskEvent[] = [];
+    const reading = (async () => {
+      for await (const e of events) {
+        seen.push(e.data);
+        if (e.data.type === 'task.cancelled') break;
+      }
+    })();
+    await expect
+      .poll(() => seen.filter((e) => e.type === 'model.call' && e.stepKey?.startsWith('research')).length, {
+        timeout: 30_000,
+      })
+      .toBeGreaterThan(1);
+    await bus.publishDurable(subjects.control(taskId), {
+      v: 1,
+      type: 'cancel',
+      taskId,
+      tenant: 'acme',
+      reason: 'changed my mind',
+      at: Date.now(),
+    });
+    await reading;
+    await events.stop();
+    expect((await record(taskId))?.status).toBe('cancelled');
+    // The researchers' steps were aborted (they would otherwise wait 60 s for the offline model).
+    const audit = await bus.readStream(Streams.Audit, subjects.audit(taskId), AuditRecordSchema, {
+      limit: 5000,
+    });
+    await expect
+      .poll(
+        async () => {
+          const all = await bus.readStream(Streams.Audit, subjects.audit(taskId), AuditRecordSchema, {
+            limit: 5000,
+          });
+          return all.filter((r) => r.type === 'model.call' && /ABORTED/.test(r.error ?? '')).length;
+        },
+        { timeout: 10_000 },
+      )
+      .toBeGreaterThan(0);
+    expect(audit.some((r) => r.decision === 'cancel')).toBe(true);
+    const dispatchedAfter = audit.filter(
+      (r) => r.decision === 'dispatch' && r.at > (audit.find((x) => x.decision === 'cancel')?.at ?? 0),
+    );
+    expect(dispatchedAfter).toEqual([]);
+    const analyst = await bus.jsm.streams.info(Streams.Work, { subjects_filter: subjects.work('analyst') });
+    expect(analyst.state.subjects?.[subjects.work('analyst')] ?? 0).toBe(0);
+  }, 120_000);
+
+  it('a budget overrun applies the task policy: stop with partial results, recorded in events and audit', async () => {
+    const env = { NATS_URL: server.url };
+    await using sup = spawnTs(fixture('supervisor-process.ts'), { env });
+    await using agent = spawnTs(fixture('agent-process.ts'), {
+      env: { ...env, ROLES: 'planner,researcher' },
+    });
+    await Promise.all([sup, agent].map((p) => p.waitForLine(/^ready /, 60_000)));
+    const taskId = await submit(
+      'report',
+      { question: 'How are JetStream streams replicated across a cluster?' },
+      { budget: { tokens: 1500 }, budgetPolicy: 'stop' },
+    );
+    await expect.poll(async () => (await record(taskId))?.status, { timeout: 30_000 }).toBe('failed');
+    const done = (await record(taskId))!;
+    expect(done.error?.code).toBe('BUDGET_EXCEEDED');
+    expect((done.result as { partial: boolean }).partial).toBe(true);
+    const events = await bus.readStream(Streams.Events, subjects.event(taskId), TaskEventSchema, {
+      limit: 5000,
+    });
+    const types = events.map((e) => e.type);
+    expect(types).toContain('budget.exceeded');
+    const audit = await bus.readStream(Streams.Audit, subjects.audit(taskId), AuditRecordSchema, {
+      limit: 5000,
+    });
+    expect(audit.some((r) => r.decision === 'stop')).toBe(true);
   }, 120_000);
 });
