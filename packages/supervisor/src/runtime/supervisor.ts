@@ -452,6 +452,14 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
     }),
   ]);
 
+  // Work queue depth per role, read from the consumers' pending counts when metrics are collected.
+  const stopObservingDepth = metrics.observeWorkQueueDepth(async (report) => {
+    for await (const info of bus.jsm.consumers.list(Streams.Work)) {
+      const role = info.config.filter_subject?.split('.').pop();
+      if (role) report(role, info.num_pending + info.num_ack_pending);
+    }
+  });
+
   let stopping: Promise<void> | undefined;
   return {
     id,
@@ -461,6 +469,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
     stop() {
       stopping ??= (async () => {
         await Promise.all(consumers.map((c) => c.stop()));
+        stopObservingDepth();
         timers.stop();
         watcher.stop();
         await watching.catch(() => undefined);
