@@ -2,27 +2,13 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  AuditRecordSchema,
-  Buckets,
-  connect,
-  newTaskId,
-  Streams,
-  subjects,
-  TaskEventSchema,
-  type Bus,
-} from '@troupe/bus';
+import { AuditRecordSchema, connect, Streams, subjects, TaskEventSchema, type Bus } from '@troupe/bus';
 import { startNatsServer, type NatsServer } from '@troupe/bus/testing';
 import { defineAgent, runAgent } from '@troupe/agents';
 import { startFakeModelServer } from '@troupe/agents/testing';
-import {
-  builtinWorkflows,
-  runSupervisor,
-  TaskRecordSchema,
-  taskKey,
-  type Supervisor,
-} from '@troupe/supervisor';
+import { builtinWorkflows, runSupervisor, type Supervisor } from '@troupe/supervisor';
 import { defineTool } from '@troupe/tools';
+import { readTask, submitTask } from './fixtures/troupe.js';
 
 const everythingBin = () => {
   const require = createRequire(import.meta.url);
@@ -49,26 +35,11 @@ describe('agents on the real openai SDK, with MCP tools, guardrails and the call
   });
 
   const ask = async (question: string) => {
-    const taskId = newTaskId();
-    await bus.publishDurable(
-      subjects.taskSubmit(),
-      {
-        v: 1,
-        taskId,
-        tenant: 'acme',
-        workflow: 'ask',
-        input: { question },
-        options: {},
-        metadata: {},
-        submittedAt: Date.now(),
-      },
-      { msgId: taskId },
-    );
-    const tasks = await bus.kv(Buckets.Tasks, TaskRecordSchema);
+    const taskId = await submitTask(bus, 'ask', { question });
     await expect
-      .poll(async () => (await tasks.get(taskKey('acme', taskId)))?.value.status, { timeout: 30_000 })
+      .poll(async () => (await readTask(bus, taskId))?.status, { timeout: 30_000 })
       .toMatch(/completed|failed/);
-    return { taskId, record: (await tasks.get(taskKey('acme', taskId)))!.value };
+    return { taskId, record: (await readTask(bus, taskId))! };
   };
 
   it('an MCP server from npm over stdio: its tools are listed and called by an agent on the openai SDK', async () => {

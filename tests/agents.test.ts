@@ -1,19 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  Buckets,
+  AuditRecordSchema,
   connect,
-  newTaskId,
   Streams,
   subjects,
-  AuditRecordSchema,
+  TaskEventSchema,
   type Bus,
   type TaskEvent,
-  TaskEventSchema,
+  type TaskOptions,
 } from '@troupe/bus';
 import { spawnTs, startNatsServer, type NatsServer } from '@troupe/bus/testing';
-import { TaskRecordSchema, taskKey } from '@troupe/supervisor';
-
-const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
+import { fixture, readTask, submitTask } from './fixtures/troupe.js';
 
 describe('real agent processes on the offline model', () => {
   let server: NatsServer;
@@ -28,17 +25,9 @@ describe('real agent processes on the offline model', () => {
     await server[Symbol.asyncDispose]();
   });
 
-  const submit = async (workflow: string, input: unknown, options: Record<string, unknown> = {}) => {
-    const taskId = newTaskId();
-    await bus.publishDurable(
-      subjects.taskSubmit(),
-      { v: 1, taskId, tenant: 'acme', workflow, input, options, metadata: {}, submittedAt: Date.now() },
-      { msgId: taskId },
-    );
-    return taskId;
-  };
-  const record = async (taskId: string) =>
-    (await (await bus.kv(Buckets.Tasks, TaskRecordSchema)).get(taskKey('acme', taskId)))?.value;
+  const submit = (workflow: string, input: unknown, options: TaskOptions = {}) =>
+    submitTask(bus, workflow, input, options);
+  const record = (taskId: string) => readTask(bus, taskId);
 
   it('runs the report workflow end to end: every role a process, a report with citations from the corpus', async () => {
     const env = { NATS_URL: server.url };
@@ -137,8 +126,12 @@ describe('real agent processes on the offline model', () => {
     await bus.publishDurable(subjects.work('assistant'), { v: 1, taskId: 'bad', nonsense: true });
     const taskId = await submit('ask', { question: 'What is 10 / 4?' });
     await expect.poll(async () => (await record(taskId))?.status, { timeout: 30_000 }).toBe('completed');
-    const dead = await bus.readDeadLetters('work-assistant');
-    expect(dead.some((d) => d.reason === 'decode-failed' && /tenant/.test(d.error))).toBe(true);
+    await expect
+      .poll(async () => {
+        const dead = await bus.readDeadLetters('work-assistant');
+        return dead.some((d) => d.reason === 'decode-failed' && /tenant/.test(d.error));
+      })
+      .toBe(true);
   }, 120_000);
 
   it('cancel in the middle of fan-out: agents abort their steps, the task ends cancelled, nothing more is dispatched', async () => {

@@ -1,19 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditRecordSchema, Buckets, connect, newTaskId, Streams, subjects, type Bus } from '@troupe/bus';
+import { AuditRecordSchema, Buckets, connect, Streams, subjects, type Bus } from '@troupe/bus';
 import { spawnTs, startNatsServer, type NatsServer, type TsProcess } from '@troupe/bus/testing';
 import { TaskRecordSchema, taskKey, type TaskRecord } from '@troupe/supervisor';
-
-const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
-
-async function submit(bus: Bus, workflow: string, input: unknown): Promise<string> {
-  const taskId = newTaskId();
-  await bus.publishDurable(
-    subjects.taskSubmit(),
-    { v: 1, taskId, tenant: 'acme', workflow, input, options: {}, metadata: {}, submittedAt: Date.now() },
-    { msgId: taskId },
-  );
-  return taskId;
-}
+import { fixture, submitTask } from './fixtures/troupe.js';
 
 describe('supervisors as separate processes on a real nats-server', () => {
   let server: NatsServer;
@@ -36,7 +25,7 @@ describe('supervisors as separate processes on a real nats-server', () => {
     await Promise.all([agent, supA, supB].map((p) => p.waitForLine(/^ready /)));
 
     const ids: string[] = [];
-    for (let i = 0; i < 50; i++) ids.push(await submit(bus, 'report', { question: `Question ${i}` }));
+    for (let i = 0; i < 50; i++) ids.push(await submitTask(bus, 'report', { question: `Question ${i}` }));
     const tasks = await bus.kv(Buckets.Tasks, TaskRecordSchema);
     const statuses = async () =>
       Promise.all(ids.map(async (id) => (await tasks.get(taskKey('acme', id)))?.value));

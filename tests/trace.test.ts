@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { connect, newTaskId, subjects } from '@troupe/bus';
+import { connect } from '@troupe/bus';
 import { spawnTs, startNatsServer } from '@troupe/bus/testing';
 import { startOtlpReceiver } from '@troupe/telemetry/testing';
 
-const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
+import { fixture, submitTask } from './fixtures/troupe.js';
 
 describe('one trace per task across processes', () => {
   it('a report task through a supervisor and five agent processes is one trace with GenAI spans', async () => {
@@ -23,21 +23,9 @@ describe('one trace per task across processes', () => {
     );
     try {
       await Promise.all([sup, ...agents].map((p) => p.waitForLine(/^ready /, 60_000)));
-      const taskId = newTaskId();
-      await bus.publishDurable(
-        subjects.taskSubmit(),
-        {
-          v: 1,
-          taskId,
-          tenant: 'acme',
-          workflow: 'report',
-          input: { question: 'What does a JetStream consumer acknowledge?' },
-          options: {},
-          metadata: {},
-          submittedAt: Date.now(),
-        },
-        { msgId: taskId },
-      );
+      const taskId = await submitTask(bus, 'report', {
+        question: 'What does a JetStream consumer acknowledge?',
+      });
       const spans = await receiver.waitForSpans(
         (all) =>
           all.some(

@@ -518,17 +518,7 @@ export class Bus {
     const limit = options.limit ?? 1_000;
     const info = await this.jsm.streams.info(stream);
     if (info.state.messages === 0) return [];
-    // An ephemeral consumer with a single filter_subject: nats-server 2.9 has no filter_subjects.
-    const created = await this.jsm.consumers.add(stream, {
-      filter_subject: filterSubject,
-      ack_policy: AckPolicy.None,
-      inactive_threshold: 30_000_000_000,
-      mem_storage: true,
-      ...(options.startSeq
-        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: options.startSeq }
-        : { deliver_policy: DeliverPolicy.All }),
-    });
-    const consumer = await this.js.consumers.get(stream, created.name);
+    const { created, consumer } = await this.ephemeralReader(stream, filterSubject, options);
     const out: Array<{ seq: number; data: T }> = [];
     try {
       let pending = created.num_pending;
@@ -565,18 +555,7 @@ export class Bus {
     schema: z.ZodType<T>,
     options: { startSeq?: number; fromNow?: boolean } = {},
   ): Promise<AsyncIterable<{ seq: number; data: T }> & { stop(): Promise<void> }> {
-    const created = await this.jsm.consumers.add(stream, {
-      filter_subject: filterSubject,
-      ack_policy: AckPolicy.None,
-      inactive_threshold: 30_000_000_000,
-      mem_storage: true,
-      ...(options.startSeq
-        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: options.startSeq }
-        : options.fromNow
-          ? { deliver_policy: DeliverPolicy.New }
-          : { deliver_policy: DeliverPolicy.All }),
-    });
-    const consumer = await this.js.consumers.get(stream, created.name);
+    const { created, consumer } = await this.ephemeralReader(stream, filterSubject, options);
     const messages = await consumer.consume({ max_messages: 256, idle_heartbeat: 5_000, expires: 30_000 });
     const decode = (m: { data: Uint8Array; headers?: MsgHdrs; subject: string }) =>
       this.decodeStored(m.data, m.headers, m.subject, schema);
@@ -604,6 +583,29 @@ export class Bus {
         }
       },
     };
+  }
+
+  /**
+   * An ephemeral, unacknowledged consumer with a single filter_subject (nats-server 2.9 has no
+   * filter_subjects), removed by the server 30 s after its reader goes away.
+   */
+  private async ephemeralReader(
+    stream: string,
+    filterSubject: string,
+    options: { startSeq?: number; fromNow?: boolean },
+  ) {
+    const created = await this.jsm.consumers.add(stream, {
+      filter_subject: filterSubject,
+      ack_policy: AckPolicy.None,
+      inactive_threshold: 30_000_000_000,
+      mem_storage: true,
+      ...(options.startSeq
+        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: options.startSeq }
+        : options.fromNow
+          ? { deliver_policy: DeliverPolicy.New }
+          : { deliver_policy: DeliverPolicy.All }),
+    });
+    return { created, consumer: await this.js.consumers.get(stream, created.name) };
   }
 
   private async decodeStored<T>(

@@ -134,6 +134,15 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
     let eventSeq = 0;
     let auditSeq = 0;
     const idBase = `${assignment.taskId}.${assignment.stepKey}.${assignment.attempt}`;
+    const resultHeader = () => ({
+      v: 1 as const,
+      taskId: assignment.taskId,
+      tenant: assignment.tenant,
+      stepKey: assignment.stepKey,
+      attempt: assignment.attempt,
+      agentId,
+      finishedAt: clock.now(),
+    });
     const ctx: StepContext = {
       assignment,
       agentId,
@@ -167,18 +176,7 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
     };
     try {
       const outcome = await instrument(assignment, agentId, () => options.execute(ctx));
-      return {
-        v: 1,
-        taskId: assignment.taskId,
-        tenant: assignment.tenant,
-        stepKey: assignment.stepKey,
-        attempt: assignment.attempt,
-        agentId,
-        finishedAt: clock.now(),
-        ok: true,
-        output: outcome.output,
-        usage: outcome.usage,
-      };
+      return { ...resultHeader(), ok: true, output: outcome.output, usage: outcome.usage };
     } catch (err) {
       const failure: StepFailure = controller.signal.aborted
         ? {
@@ -188,18 +186,7 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
           }
         : classify(err);
       const error: StepError = { code: failure.code, message: failure.message, retryable: failure.retryable };
-      return {
-        v: 1,
-        taskId: assignment.taskId,
-        tenant: assignment.tenant,
-        stepKey: assignment.stepKey,
-        attempt: assignment.attempt,
-        agentId,
-        finishedAt: clock.now(),
-        ok: false,
-        error,
-        ...(failure.usage ? { usage: failure.usage } : {}),
-      };
+      return { ...resultHeader(), ok: false, error, ...(failure.usage ? { usage: failure.usage } : {}) };
     } finally {
       perTask.delete(assignment.stepKey);
       if (perTask.size === 0) running.delete(assignment.taskId);

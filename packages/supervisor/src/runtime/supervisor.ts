@@ -315,7 +315,9 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
     await applyToTask(
       key,
       (record, engine, now) => {
-        if (record.snapshot !== undefined) return { snapshot: record.snapshot, effects: [], changed: false };
+        if (record.snapshot !== undefined || TERMINAL_STATUSES.has(record.status)) {
+          return { snapshot: record.snapshot, effects: [], changed: false };
+        }
         const started = engine.start({
           taskId: record.taskId,
           tenant: record.tenant,
@@ -387,10 +389,33 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
     }
   };
 
+  /** A cancel that arrives before any supervisor started the task ends it right there. */
+  const cancelQueued = async (key: string, reason: string | undefined) => {
+    const written = await tasks.casUpdate(key, (current) =>
+      current && current.value.snapshot === undefined && !TERMINAL_STATUSES.has(current.value.status)
+        ? {
+            ...current.value,
+            status: 'cancelled',
+            updatedAt: clock.now(),
+            seq: current.value.seq + 1,
+            error: {
+              code: 'CANCELLED',
+              message: `cancelled before it started${reason ? `: ${reason}` : ''}`,
+            },
+          }
+        : undefined,
+    );
+    if (written?.value.status === 'cancelled') {
+      cache.delete(key);
+      options.onTaskFinished?.(written.value);
+    }
+  };
+
   const ResultOrControl = StepResultSchema.or(ControlSchema);
   const onResult = async (msg: WorkMessage<StepResult | Control>) => {
     const data = msg.data;
     const key = taskKey(data.tenant, data.taskId);
+    if ('type' in data && data.type === 'cancel') await cancelQueued(key, data.reason);
     const label = 'ok' in data ? (data.ok ? 'step.succeeded' : 'step.failed') : `control.${data.type}`;
     const known = await applyToTask(
       key,

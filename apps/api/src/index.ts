@@ -1,0 +1,10 @@
+export { createApi } from './create-api.js';
+export { startApi } from './start-api.js';
+export type { StartApiOptions, RunningApi } from './start-api.js';
+export type { ApiOptions, ApiLimits } from './options.js';
+export type { RateWindow } from './http/auth-hook.js';
+export { loadApiKeys, parseApiKeys, Scope } from './auth/api-keys.js';
+export type { ApiKeyConfig, Principal } from './auth/api-keys.js';
+export { ApiError, ApiErrorCode, isApiError } from './problem.js';
+export { OPENAPI_PATH, DOCS_PATH } from './http/openapi.js';
+export { A2A_JSONRPC_PATH } from './a2a/agent-card.js';

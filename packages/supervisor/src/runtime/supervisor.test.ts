@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Buckets, connect, newTaskId, Streams, subjects, type Bus } from '@troupe/bus';
+import { startNatsServer, type NatsServer } from '@troupe/bus/testing';
+import { builtinWorkflows } from '../workflows/index.js';
+import { runSupervisor } from './supervisor.js';
+import { TaskRecordSchema, taskKey, type TaskRecord } from './task-record.js';
+
+describe('runSupervisor on a real nats-server', () => {
+  let server: NatsServer;
+  let bus: Bus;
+  beforeAll(async () => {
+    server = await startNatsServer();
+    bus = await connect({ servers: server.url });
+    await bus.ensureTopology();
+  });
+  afterAll(async () => {
+    await bus.close();
+    await server[Symbol.asyncDispose]();
+  });
+
+  it('a cancel that arrives before the task started ends it, and the later submission dispatches nothing', async () => {
+    const tasks = await bus.kv(Buckets.Tasks, TaskRecordSchema);
+    const taskId = newTaskId();
+    const key = taskKey('acme', taskId);
+    const queued: TaskRecord = {
+      v: 1,
+      taskId,
+      tenant: 'acme',
+      workflow: 'ask',
+      status: 'queued',
+      input: { question: 'q' },
+      options: {},
+      metadata: {},
+      createdAt: 1,
+      updatedAt: 1,
+      seq: 0,
+      wakeAt: null,
+    };
+    await tasks.create(key, queued);
+    await bus.publishDurable(subjects.control(taskId), {
+      v: 1,
+      type: 'cancel',
+      taskId,
+      tenant: 'acme',
+      at: 2,
+    });
+    const supervisor = await runSupervisor({ bus, workflows: builtinWorkflows });
+    try {
+      await expect.poll(async () => (await tasks.get(key))?.value.status).toBe('cancelled');
+      await bus.publishDurable(
+        subjects.taskSubmit(),
+        {
+          v: 1,
+          taskId,
+          tenant: 'acme',
+          workflow: 'ask',
+          input: { question: 'q' },
+          options: {},
+          metadata: {},
+          submittedAt: 1,
+        },
+        { msgId: taskId },
+      );
+      await expect
+        .poll(
+          async () =>
+            (await bus.jsm.consumers.info(Streams.Tasks, 'supervisor-tasks')).num_ack_pending +
+            (await bus.jsm.consumers.info(Streams.Tasks, 'supervisor-tasks')).num_pending,
+        )
+        .toBe(0);
+      const record = (await tasks.get(key))!.value;
+      expect(record.status).toBe('cancelled');
+      expect(record.snapshot).toBeUndefined();
+      expect(record.error?.message).toMatch(/cancelled before it started/);
+      const work = await bus.jsm.streams.info(Streams.Work);
+      expect(work.state.messages).toBe(0);
+    } finally {
+      await supervisor.stop();
+    }
+  });
+
+  it('input the workflow refuses fails the task with the reason', async () => {
+    const tasks = await bus.kv(Buckets.Tasks, TaskRecordSchema);
+    const supervisor = await runSupervisor({ bus, workflows: builtinWorkflows });
+    try {
+      const taskId = newTaskId();
+      await bus.publishDurable(
+        subjects.taskSubmit(),
+        {
+          v: 1,
+          taskId,
+          tenant: 'acme',
+          workflow: 'ask',
+          input: { nope: 1 },
+          options: {},
+          metadata: {},
+          submittedAt: 1,
+        },
+        { msgId: taskId },
+      );
+      await expect.poll(async () => (await tasks.get(taskKey('acme', taskId)))?.value.status).toBe('failed');
+      expect((await tasks.get(taskKey('acme', taskId)))!.value.error?.message).toMatch(/question/);
+    } finally {
+      await supervisor.stop();
+    }
+  });
+});
