@@ -4,75 +4,91 @@ import { connect, Streams, subjects, TaskEventSchema } from '@troupe/bus';
 import { startNatsCluster, startNatsServer } from '@troupe/bus/testing';
 
 describe('server restarts and clusters', () => {
-  it('a single server restarted on its store mid-stream: the client reconnects and no acked message is lost', async () => {
-    await using server = await startNatsServer();
-    const bus = await connect({ servers: server.url, reconnectWaitMs: 50, reconnectJitterMs: 50 });
-    await bus.ensureTopology();
-    const acked = new Set<number>();
-    const publisher = (async () => {
-      for (let n = 0; n < 300; n++) {
-        const event = { v: 1, taskId: 'restart', type: 'tick', at: n, data: { n } };
-        // Keep trying the same message until the server acknowledges it: that is what a caller does.
-        for (let attempt = 0; attempt < 200; attempt++) {
-          try {
-            await bus.publishDurable(subjects.event('restart'), event, {
-              msgId: `restart-${n}`,
-              timeoutMs: 1000,
-            });
-            acked.add(n);
-            break;
-          } catch {
-            await new Promise((r) => setTimeout(r, 25));
+  it(
+    'a single server restarted on its store mid-stream: the client reconnects and no acked message is lost',
+    { timeout: 120_000 },
+    async () => {
+      await using server = await startNatsServer();
+      const bus = await connect({ servers: server.url, reconnectWaitMs: 50, reconnectJitterMs: 50 });
+      await bus.ensureTopology();
+      const acked = new Set<number>();
+      const publisher = (async () => {
+        for (let n = 0; n < 300; n++) {
+          const event = { v: 1, taskId: 'restart', type: 'tick', at: n, data: { n } };
+          // Keep trying the same message until the server acknowledges it: that is what a caller does.
+          for (let attempt = 0; attempt < 200; attempt++) {
+            try {
+              await bus.publishDurable(subjects.event('restart'), event, {
+                msgId: `restart-${n}`,
+                timeoutMs: 1000,
+              });
+              acked.add(n);
+              break;
+            } catch {
+              await new Promise((r) => setTimeout(r, 25));
+            }
           }
         }
-      }
-    })();
-    await expect.poll(() => acked.size, { timeout: 10_000 }).toBeGreaterThan(100);
-    await server.restart();
-    await publisher;
-    const stored = await bus.readStream(Streams.Events, subjects.event('restart'), TaskEventSchema, {
-      limit: 1000,
-    });
-    const storedNs = new Set(stored.map((e) => e.data['n'] as number));
-    expect([...acked].filter((n) => !storedNs.has(n))).toEqual([]);
-    expect(acked.size).toBe(300);
-    expect(stored).toHaveLength(300);
-    await bus.close();
-  });
+      })();
+      await expect.poll(() => acked.size, { timeout: 10_000 }).toBeGreaterThan(100);
+      await server.restart();
+      await publisher;
+      // JetStream may still be recovering its streams from disk when the first publishes are acknowledged.
+      await expect.poll(() => bus.hasTopology(), { timeout: 30_000, interval: 200 }).toBe(true);
+      const stored = await bus.readStream(Streams.Events, subjects.event('restart'), TaskEventSchema, {
+        limit: 1000,
+      });
+      const storedNs = new Set(stored.map((e) => e.data['n'] as number));
+      expect([...acked].filter((n) => !storedNs.has(n))).toEqual([]);
+      expect(acked.size).toBe(300);
+      expect(stored).toHaveLength(300);
+      await bus.close();
+    },
+  );
 
-  it('cluster: publish through node A, consume through node C; SIGKILL node B and work goes on', async () => {
-    await using cluster = await startNatsCluster(3);
-    const [nodeA, nodeB, nodeC] = cluster.servers;
-    const producer = await connect({ servers: nodeA!.url, topology: { replicas: 3 } });
-    const worker = await connect({ servers: nodeC!.url, topology: { replicas: 3 } });
-    await producer.ensureTopology();
-    const seen = new Set<number>();
-    const consumer = await worker.consumeWork({
-      role: 'clustered',
-      schema: z.object({ n: z.number() }),
-      concurrency: 16,
-      handler: async (m) => void seen.add(m.data.n),
-    });
-    const send = async (from: number, to: number) => {
-      for (let n = from; n < to; n++) {
-        for (let attempt = 0; ; attempt++) {
-          try {
-            await producer.publishDurable(subjects.work('clustered'), { n }, { msgId: `c-${n}` });
-            break;
-          } catch (err) {
-            if (attempt > 100) throw err;
-            await new Promise((r) => setTimeout(r, 50));
+  it(
+    'cluster: publish through node A, consume through node C; SIGKILL node B and work goes on',
+    { timeout: 120_000 },
+    async () => {
+      await using cluster = await startNatsCluster(3);
+      const [nodeA, nodeB, nodeC] = cluster.servers;
+      const producer = await connect({ servers: nodeA!.url, topology: { replicas: 3 } });
+      const worker = await connect({ servers: nodeC!.url, topology: { replicas: 3 } });
+      await producer.ensureTopology();
+      const seen = new Set<number>();
+      const consumer = await worker.consumeWork({
+        role: 'clustered',
+        schema: z.object({ n: z.number() }),
+        concurrency: 16,
+        handler: async (m) => void seen.add(m.data.n),
+      });
+      const send = async (from: number, to: number) => {
+        for (let n = from; n < to; n++) {
+          // While the stream elects a new leader, publishes fail for a moment; a caller retries until acked.
+          const deadline = Date.now() + 45_000;
+          for (;;) {
+            try {
+              await producer.publishDurable(
+                subjects.work('clustered'),
+                { n },
+                { msgId: `c-${n}`, timeoutMs: 2_000 },
+              );
+              break;
+            } catch (err) {
+              if (Date.now() > deadline) throw err;
+              await new Promise((r) => setTimeout(r, 100));
+            }
           }
         }
-      }
-    };
-    await send(0, 50);
-    await expect.poll(() => seen.size, { timeout: 15_000 }).toBe(50);
-    await nodeB!.kill();
-    await send(50, 100);
-    await expect.poll(() => seen.size, { timeout: 30_000 }).toBe(100);
-    await consumer.stop();
-    await producer.close();
-    await worker.close();
-  });
+      };
+      await send(0, 50);
+      await expect.poll(() => seen.size, { timeout: 15_000 }).toBe(50);
+      await nodeB!.kill();
+      await send(50, 100);
+      await expect.poll(() => seen.size, { timeout: 45_000 }).toBe(100);
+      await consumer.stop();
+      await producer.close();
+      await worker.close();
+    },
+  );
 });
