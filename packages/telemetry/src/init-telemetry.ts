@@ -103,7 +103,13 @@ const OptionsSchema = z.object({
   serviceVersion: z.string().min(1).optional(),
   role: z.string().min(1).optional(),
   instanceId: z.string().min(1).optional(),
-  env: z.record(z.string(), z.string().optional()).optional(),
+  // process.env is not a plain object, so z.record() refuses it.
+  env: z
+    .custom<Readonly<Record<string, string | undefined>>>(
+      (v) => typeof v === 'object' && v !== null,
+      'expected an object of strings',
+    )
+    .optional(),
   spanFeed: z
     .object({
       publish: z.custom<(p: Uint8Array) => void>((v) => typeof v === 'function', 'must be a function'),

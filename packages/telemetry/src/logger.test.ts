@@ -144,3 +144,7 @@ describe('createLogger', () => {
     );
   });
 });
+
+it('accepts process.env itself as env (not a plain object)', () => {
+  expect(() => createLogger({ name: 'env-check', env: process.env })).not.toThrow();
+});

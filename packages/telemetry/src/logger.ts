@@ -35,7 +35,13 @@ const OptionsSchema = z.object({
   destination: z
     .custom<DestinationStream>((v) => typeof v === 'object' && v !== null && 'write' in v)
     .optional(),
-  env: z.record(z.string(), z.string().optional()).optional(),
+  // process.env is not a plain object, so z.record() refuses it.
+  env: z
+    .custom<Readonly<Record<string, string | undefined>>>(
+      (v) => typeof v === 'object' && v !== null,
+      'expected an object of strings',
+    )
+    .optional(),
 });
 
 function defaultLevel(env: Readonly<Record<string, string | undefined>>): LevelWithSilent {

@@ -1,0 +1,125 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cleanEnv, isAlive, killAll, runCliProcess, spawnCli } from './cli-process.js';
+
+interface UpInfo {
+  event: 'up';
+  apiUrl: string;
+  natsUrl: string;
+  processes: Array<{ kind: string; name: string; pid: number }>;
+}
+
+describe('troupe up', () => {
+  it('runs a whole troupe; submit --wait, review and watch work against it; Ctrl-C stops every process, exit 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'troupe-up-test-'));
+    const up = spawnCli(['up', '--port', '0', '--dir', dir, '--json'], cleanEnv());
+    let pids: number[] = [];
+    try {
+      const info = JSON.parse(await up.waitForLine(/^\{"event":"up"/, 120_000)) as UpInfo;
+      pids = info.processes.map((p) => p.pid);
+      expect(info.processes.map((p) => `${p.kind}:${p.name}`)).toEqual([
+        'nats-server:nats-server',
+        'supervisor:supervisor',
+        'agent:planner',
+        'agent:researcher',
+        'agent:analyst',
+        'agent:drafter',
+        'agent:reviewer+assistant',
+        'api:api',
+      ]);
+      for (const pid of pids) expect(isAlive(pid)).toBe(true);
+      expect(existsSync(join(dir, 'up.json'))).toBe(true);
+      const env = cleanEnv({ TROUPE_API_URL: info.apiUrl });
+
+      // A report, start to end.
+      const report = await runCliProcess(
+        [
+          'submit',
+          'report',
+          '--question',
+          'How do NATS JetStream consumers acknowledge messages?',
+          '--wait',
+          '--json',
+        ],
+        env,
+      );
+      expect(report.code, report.stderr).toBe(0);
+      const result = JSON.parse(report.stdout) as {
+        status: string;
+        result: { document: string; citations: unknown[] };
+        usage: { inputTokens: number };
+      };
+      expect(result.status).toBe('completed');
+      expect(result.result.document).toContain('## References');
+      expect(result.result.citations.length).toBeGreaterThan(0);
+      expect(result.usage.inputTokens).toBeGreaterThan(0);
+
+      // The fleet and the catalogue.
+      const agents = await runCliProcess(['agents', '--json'], env);
+      const fleet = JSON.parse(agents.stdout) as Array<{ roles: string[] }>;
+      expect(fleet.map((a) => a.roles.join('+')).sort()).toEqual([
+        'analyst',
+        'drafter',
+        'planner',
+        'researcher',
+        'reviewer+assistant',
+      ]);
+      const unknown = await runCliProcess(['submit', 'summarise', '--question', 'x'], env);
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toContain(
+        'There is no workflow "summarise". Available: ask, rag, extract, tools, report',
+      );
+
+      // A task parked for a person: status says so, review approves it, watch follows it to the end.
+      const submitted = await runCliProcess(
+        [
+          'submit',
+          'report',
+          '--question',
+          'How does pino redact secrets in logs?',
+          '--options',
+          '{"reviewThreshold":1}',
+          '--json',
+        ],
+        env,
+      );
+      expect(submitted.code, submitted.stderr).toBe(0);
+      const id = (JSON.parse(submitted.stdout) as { id: string }).id;
+      let status = '';
+      for (let i = 0; i < 100 && status !== 'awaiting_review'; i++) {
+        const s = await runCliProcess(['status', id, '--json'], env);
+        status = (JSON.parse(s.stdout) as { status: string }).status;
+        if (status !== 'awaiting_review') await new Promise((r) => setTimeout(r, 300));
+      }
+      expect(status).toBe('awaiting_review');
+      const human = await runCliProcess(['status', id], env);
+      expect(human.stdout).toContain(
+        `Review: waiting for a person → troupe review ${id} approve|reject|revise`,
+      );
+      const review = await runCliProcess(['review', id, 'approve', '--notes', 'checked by the test'], env);
+      expect(review.code, review.stderr).toBe(0);
+      const watch = await runCliProcess(['watch', id], env);
+      expect(watch.code, watch.stderr).toBe(0);
+      expect(watch.stdout).toMatch(/review +approve by human/);
+      expect(watch.stdout).toMatch(/task +completed · \d+ steps · 5 agents/);
+
+      // Ctrl-C: SIGINT to the whole foreground process group, as a terminal sends it.
+      process.kill(-up.pid, 'SIGINT');
+      const exit = await up.exited;
+      expect(exit, up.stderr()).toEqual({ code: 0, signal: null });
+      expect(up.stdout().trim().split('\n').at(-1)).toBe('{"event":"stopped"}');
+      expect(up.stderr()).toMatch(
+        /stopping: the API[\s\S]*stopping: the agents[\s\S]*stopping: the supervisor[\s\S]*stopping: nats-server/,
+      );
+      for (const pid of pids) expect(isAlive(pid), `pid ${pid}`).toBe(false);
+      expect(existsSync(join(dir, 'up.json'))).toBe(false);
+      expect(existsSync(join(dir, 'nats', 'jetstream'))).toBe(true);
+    } finally {
+      up.killGroup();
+      killAll(pids);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+});

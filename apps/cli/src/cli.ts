@@ -1,0 +1,295 @@
+import { Argument, Command, CommanderError, Option } from 'commander';
+import { resolveApiTarget } from './api-client.js';
+import { formatErrorLines, describeError } from './describe-error.js';
+import { CliError, CliErrorCode } from './errors.js';
+import { createPrinter, type CliIo } from './io.js';
+import {
+  parseConcurrency,
+  parseHttpUrl,
+  parseModel,
+  parseNatsUrl,
+  parsePort,
+  parseRoles,
+  DEFAULT_DEMO_QUESTION,
+  REVIEW_DECISIONS,
+  type ReviewDecision,
+} from './options.js';
+import { sendToParent } from './process/lifecycle.js';
+
+interface ClientFlags {
+  api?: string;
+  key?: string;
+  json?: boolean;
+}
+
+const ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+function checkId(value: string, what: string): string {
+  if (!ID.test(value)) {
+    throw new CliError(
+      CliErrorCode.InvalidArgument,
+      `"${value}" is not a ${what}: it uses letters, digits, "-" and "_" (1-128 characters)`,
+    );
+  }
+  return value;
+}
+
+function envPort(io: CliIo, name: string, fallback: number): number {
+  const raw = io.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  try {
+    return parsePort(raw);
+  } catch (err) {
+    throw new CliError(
+      CliErrorCode.InvalidArgument,
+      `${name}="${raw}" is not a port: ${(err as Error).message}`,
+    );
+  }
+}
+
+/** The `troupe` command line. Each action sets the exit code it ends with. */
+export function createProgram(io: CliIo, setExitCode: (code: number) => void): Command {
+  const program = new Command('troupe')
+    .description('Troupe: AI agents with roles as processes over NATS, coordinated by supervisors.')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for the usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    });
+
+  const clientCommand = (name: string, description: string) => program.command(name).description(description);
+  /** The options every client command has, after its own. */
+  const withClientOptions = (command: Command) =>
+    command
+      .addOption(
+        new Option(
+          '--api <url>',
+          'the Troupe API (default: TROUPE_API_URL, else http://127.0.0.1:3000)',
+        ).argParser(parseHttpUrl),
+      )
+      .addOption(new Option('--key <key>', 'API key (default: TROUPE_API_KEY)'))
+      .option('--json', 'print JSON');
+  const targetOf = (flags: ClientFlags) => resolveApiTarget(flags, io.env);
+  const printerOf = (flags: { json?: boolean }) => createPrinter(io, flags.json === true);
+
+  // ---- one machine ------------------------------------------------------------------------------------
+  program
+    .command('up')
+    .description('run a whole troupe on this machine: nats-server, a supervisor, an agent per role, the API')
+    .addOption(new Option('--port <n>', 'API port (0 picks a free one)').argParser(parsePort).default(3000))
+    .option('--dir <path>', 'state folder: JetStream store, logs', './.troupe')
+    .addOption(
+      new Option('--nats-port <n>', 'nats-server client port (default: a free one)').argParser(parsePort),
+    )
+    .addOption(
+      new Option('--concurrency <n>', 'steps each agent process runs at once').argParser(parseConcurrency),
+    )
+    .option('--json', 'print what runs as JSON')
+    .action(
+      async (flags: {
+        port: number;
+        dir: string;
+        natsPort?: number;
+        concurrency?: number;
+        json?: boolean;
+      }) => {
+        const { upCommand } = await import('./commands/up.js');
+        setExitCode(await upCommand(flags, printerOf(flags)));
+      },
+    );
+
+  program
+    .command('demo')
+    .description('start a local troupe, answer a question with the report workflow, print the report, stop')
+    .option('--question <text>', 'what the report answers', DEFAULT_DEMO_QUESTION)
+    .option('--options <json>', 'task options, e.g. \'{"reviewThreshold":0.9}\'')
+    .option('--keep', 'keep the state folder (logs, JetStream store)')
+    .option('--json', 'print the outcome as JSON')
+    .action(async (flags: { question: string; options?: string; keep?: boolean; json?: boolean }) => {
+      if (flags.question.trim() === '')
+        throw new CliError(CliErrorCode.InvalidArgument, '--question is empty');
+      const { demoCommand } = await import('./commands/demo.js');
+      setExitCode(await demoCommand(flags, printerOf(flags), io.env as NodeJS.ProcessEnv));
+    });
+
+  // ---- processes, one by one, for several machines sharing NATS_URL ---------------------------------------
+  const natsOption = () =>
+    new Option(
+      '--nats <url>',
+      'NATS server(s), comma-separated (default: NATS_URL, else nats://127.0.0.1:4222)',
+    ).argParser(parseNatsUrl);
+  program
+    .command('agent')
+    .description('run an agent process serving one or more roles')
+    .addOption(
+      new Option(
+        '--role <roles>',
+        'role(s), comma-separated: planner,researcher,analyst,drafter,reviewer,assistant',
+      )
+        .argParser(parseRoles)
+        .makeOptionMandatory(),
+    )
+    .addOption(new Option('--concurrency <n>', 'steps run at once (default 4)').argParser(parseConcurrency))
+    .addOption(
+      new Option(
+        '--model <provider:model>',
+        'model for these roles (default: TROUPE_MODEL, a provider key, else offline)',
+      ).argParser(parseModel),
+    )
+    .addOption(new Option('--health-port <n>', 'also serve GET /healthz on this port').argParser(parsePort))
+    .addOption(natsOption())
+    .action(
+      async (flags: {
+        role: string[];
+        concurrency?: number;
+        model?: string;
+        healthPort?: number;
+        nats?: string;
+      }) => {
+        const { agentCommand } = await import('./commands/agent.js');
+        await agentCommand(
+          {
+            roles: flags.role,
+            ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
+            ...(flags.model ? { model: flags.model } : {}),
+            ...(flags.healthPort !== undefined ? { healthPort: flags.healthPort } : {}),
+            ...(flags.nats ? { nats: flags.nats } : {}),
+          },
+          printerOf({}),
+        );
+      },
+    );
+
+  program
+    .command('supervisor')
+    .description('run a supervisor process (the built-in workflows)')
+    .addOption(
+      new Option('--concurrency <n>', 'events handled at once (default 64)').argParser(parseConcurrency),
+    )
+    .addOption(natsOption())
+    .action(async (flags: { concurrency?: number; nats?: string }) => {
+      const { supervisorCommand } = await import('./commands/supervisor.js');
+      await supervisorCommand(flags, printerOf({}));
+    });
+
+  program
+    .command('api')
+    .description('run the HTTP API')
+    .addOption(
+      new Option('--port <n>', 'port (default: TROUPE_API_PORT, else 3000; 0 picks a free one)').argParser(
+        parsePort,
+      ),
+    )
+    .option('--host <host>', 'address to listen on (default: TROUPE_API_HOST, else 127.0.0.1)')
+    .addOption(natsOption())
+    .action(async (flags: { port?: number; host?: string; nats?: string }) => {
+      const { apiCommand } = await import('./commands/api.js');
+      await apiCommand(
+        {
+          port: flags.port ?? envPort(io, 'TROUPE_API_PORT', 3000),
+          host: flags.host ?? (io.env['TROUPE_API_HOST'] || '127.0.0.1'),
+          ...(flags.nats ? { nats: flags.nats } : {}),
+        },
+        printerOf({}),
+      );
+    });
+
+  // ---- clients of the API ---------------------------------------------------------------------------------
+  withClientOptions(
+    clientCommand('submit', 'submit a task')
+      .argument(
+        '<workflow>',
+        'the workflow: report, ask, rag, extract, tools (`troupe workflows` lists them)',
+      )
+      .option('--input <json>', 'the task input as JSON, e.g. \'{"question":"..."}\'')
+      .option('--question <text>', 'short for --input \'{"question":"<text>"}\'')
+      .option('--wait', 'wait for the task to finish and print its result')
+      .option('--idempotency-key <key>', 'the same key within 24 h returns the same task')
+      .option('--options <json>', 'task options, e.g. \'{"reviewThreshold":0.8,"budget":{"costUsd":0.5}}\''),
+  ).action(
+    async (
+      workflow: string,
+      flags: ClientFlags & {
+        input?: string;
+        question?: string;
+        wait?: boolean;
+        idempotencyKey?: string;
+        options?: string;
+      },
+    ) => {
+      const target = targetOf(flags);
+      const { submitCommand } = await import('./commands/submit.js');
+      setExitCode(await submitCommand(checkId(workflow, 'workflow name'), flags, target, printerOf(flags)));
+    },
+  );
+
+  withClientOptions(
+    clientCommand('status', "a task's status, step by step").argument('<id>', 'task id'),
+  ).action(async (id: string, flags: ClientFlags) => {
+    const { statusCommand } = await import('./commands/status.js');
+    setExitCode(await statusCommand(checkId(id, 'task id'), targetOf(flags), printerOf(flags)));
+  });
+
+  withClientOptions(clientCommand('result', "a finished task's result").argument('<id>', 'task id')).action(
+    async (id: string, flags: ClientFlags) => {
+      const { resultCommand } = await import('./commands/status.js');
+      setExitCode(await resultCommand(checkId(id, 'task id'), targetOf(flags), printerOf(flags)));
+    },
+  );
+
+  withClientOptions(
+    clientCommand('watch', 'follow a task live: steps, agents, tokens and cost').argument('<id>', 'task id'),
+  ).action(async (id: string, flags: ClientFlags) => {
+    const { watchCommand } = await import('./commands/watch.js');
+    setExitCode(await watchCommand(checkId(id, 'task id'), targetOf(flags), printerOf(flags)));
+  });
+
+  withClientOptions(
+    clientCommand('review', 'decide on a task waiting for a review')
+      .argument('<id>', 'task id')
+      .addArgument(new Argument('<decision>', 'the decision').choices(REVIEW_DECISIONS))
+      .option('--notes <text>', 'notes for the record (revise: what to change)'),
+  ).action(async (id: string, decision: ReviewDecision, flags: ClientFlags & { notes?: string }) => {
+    const { reviewCommand } = await import('./commands/review.js');
+    setExitCode(
+      await reviewCommand(checkId(id, 'task id'), decision, flags.notes, targetOf(flags), printerOf(flags)),
+    );
+  });
+
+  withClientOptions(clientCommand('agents', 'the agents running now')).action(async (flags: ClientFlags) => {
+    const { agentsCommand } = await import('./commands/catalog.js');
+    setExitCode(await agentsCommand(targetOf(flags), printerOf(flags)));
+  });
+
+  withClientOptions(clientCommand('workflows', 'the workflows the API runs')).action(
+    async (flags: ClientFlags) => {
+      const { workflowsCommand } = await import('./commands/catalog.js');
+      setExitCode(await workflowsCommand(targetOf(flags), printerOf(flags)));
+    },
+  );
+
+  return program;
+}
+
+/** Runs the CLI on `argv` (without node and script); resolves with the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let code = 0;
+  const program = createProgram(io, (c) => (code = c));
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return 0;
+    }
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (err) {
+    // commander printed its own message (and help) already; help and --version end with 0.
+    if (err instanceof CommanderError) return err.exitCode;
+    io.stderr.write(formatErrorLines(err, io.env));
+    const d = describeError(err, io.env);
+    sendToParent({ type: 'failed', message: d.message, ...(d.hint ? { hint: d.hint } : {}) });
+    return 1;
+  }
+}

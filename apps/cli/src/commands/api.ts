@@ -1,0 +1,49 @@
+import { startApi } from '@troupe/api';
+import { connect } from '@troupe/bus';
+import { CliError, CliErrorCode } from '../errors.js';
+import type { Printer } from '../io.js';
+import { sendToParent, serveUntilStopped } from '../process/lifecycle.js';
+
+export interface ApiCommandOptions {
+  port: number;
+  host: string;
+  nats?: string;
+}
+
+/** `troupe api`: the HTTP API (`startApi`: telemetry, topology, keys from the environment) until SIGTERM/SIGINT. */
+export async function apiCommand(options: ApiCommandOptions, printer: Printer): Promise<never> {
+  const bus = options.nats
+    ? await connect({ servers: options.nats, name: `troupe-api-${process.pid}` })
+    : undefined;
+  let api;
+  try {
+    // A plain copy: the logger's option check rejects the process.env object itself (not a plain record).
+    api = await startApi({
+      port: options.port,
+      host: options.host,
+      env: { ...process.env },
+      ...(bus ? { bus } : {}),
+    });
+  } catch (err) {
+    await bus?.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES') {
+      throw new CliError(
+        CliErrorCode.StartFailed,
+        `the API cannot listen on ${options.host}:${options.port}: ${code === 'EADDRINUSE' ? 'the port is in use' : 'permission denied'}`,
+        { cause: err, hint: 'pass another --port (0 picks a free one)' },
+      );
+    }
+    throw err;
+  }
+  const running = api;
+  sendToParent({ type: 'ready', report: { kind: 'api', pid: process.pid, url: running.url } });
+  printer.out(`ready api ${running.url}`);
+  return serveUntilStopped(
+    async () => {
+      await running.close();
+      await bus?.close();
+    },
+    (line) => printer.info(`api: ${line}`),
+  );
+}

@@ -1,0 +1,51 @@
+import { hostname } from 'node:os';
+import { connect, subjects } from '@troupe/bus';
+import { builtinWorkflows, runSupervisor } from '@troupe/supervisor';
+import { createLogger, initTelemetry } from '@troupe/telemetry';
+import type { Printer } from '../io.js';
+import { sendToParent, serveUntilStopped } from '../process/lifecycle.js';
+
+export interface SupervisorCommandOptions {
+  concurrency?: number;
+  nats?: string;
+}
+
+/** `troupe supervisor`: runs the built-in workflows until SIGTERM/SIGINT, then stops and exits 0. */
+export async function supervisorCommand(options: SupervisorCommandOptions, printer: Printer): Promise<never> {
+  const bus = await connect({
+    name: `troupe-supervisor-${hostname()}-${process.pid}`,
+    ...(options.nats ? { servers: options.nats } : {}),
+  });
+  const telemetry = initTelemetry({
+    serviceName: 'troupe-supervisor',
+    spanFeed: { publish: (payload) => bus.publishRaw(subjects.spans(), payload) },
+  });
+  const logger = createLogger({ name: 'supervisor' });
+  try {
+    await bus.ensureTopology();
+    const supervisor = await runSupervisor({
+      bus,
+      workflows: builtinWorkflows,
+      ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+      onError: (err, where) => logger.warn({ err, where }, 'supervisor error'),
+    });
+    const workflows = builtinWorkflows.map((w) => w.name);
+    sendToParent({
+      type: 'ready',
+      report: { kind: 'supervisor', pid: process.pid, id: supervisor.id, workflows },
+    });
+    printer.out(`ready supervisor ${supervisor.id} · workflows ${workflows.join(', ')}`);
+    return await serveUntilStopped(
+      async () => {
+        await supervisor.stop();
+        await telemetry.shutdown().catch(() => undefined);
+        await bus.close();
+      },
+      (line) => printer.info(`supervisor ${supervisor.id}: ${line}`),
+    );
+  } catch (err) {
+    await telemetry.shutdown().catch(() => undefined);
+    await bus.close();
+    throw err;
+  }
+}

@@ -1,0 +1,6 @@
+export { runCli, createProgram } from './cli.js';
+export { CliError, CliErrorCode, isCliError } from './errors.js';
+export type { CliIo } from './io.js';
+export { startLocalTroupe, AGENT_PROCESSES } from './local/local-troupe.js';
+export type { LocalTroupe, LocalTroupeOptions, LocalProcess } from './local/local-troupe.js';
+export { DEFAULT_DEMO_QUESTION } from './options.js';
