@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { connect } from '@troupe/bus';
 import { spawnTs, startNatsServer } from '@troupe/bus/testing';
-import { startOtlpReceiver } from '@troupe/telemetry/testing';
+import { startOtlpReceiver, type ReceivedSpan } from '@troupe/telemetry/testing';
 
 import { fixture, submitTask } from './fixtures/troupe.js';
 
@@ -26,17 +26,20 @@ describe('one trace per task across processes', () => {
       const taskId = await submitTask(bus, 'report', {
         question: 'What does a JetStream consumer acknowledge?',
       });
-      const spans = await receiver.waitForSpans(
-        (all) =>
-          all.some(
-            (s) =>
-              s.name === 'invoke_workflow report' &&
-              s.attributes['troupe.task.id'] === taskId &&
-              s.attributes['troupe.event'] === 'step.succeeded' &&
-              all.filter((x) => x.name === 'invoke_agent reviewer').length > 0,
-          ),
-        90_000,
-      );
+      // Spans arrive in batches from six processes: wait until the task's trace is whole (one root) and
+      // reaches the reviewer.
+      const rootsOf = (trace: ReceivedSpan[]) => {
+        const ids = new Set(trace.map((x) => x.spanId));
+        return trace.filter((x) => !x.parentSpanId || !ids.has(x.parentSpanId));
+      };
+      const spans = await receiver.waitForSpans((all) => {
+        const root = all.find(
+          (x) => x.name === 'invoke_workflow report' && x.attributes['troupe.task.id'] === taskId,
+        );
+        if (!root) return false;
+        const trace = all.filter((x) => x.traceId === root.traceId);
+        return trace.some((x) => x.name === 'invoke_agent reviewer') && rootsOf(trace).length === 1;
+      }, 90_000);
       const ofTask = spans.filter(
         (s) => s.attributes['troupe.task.id'] === taskId || s.attributes['gen_ai.conversation.id'] === taskId,
       );
@@ -51,8 +54,7 @@ describe('one trace per task across processes', () => {
       expect(names).toContain('chat offline-1');
       expect(names).toContain('execute_tool search_corpus');
       // Every span's parent is a span of the same trace, except the root.
-      const ids = new Set(trace.map((s) => s.spanId));
-      const roots = trace.filter((s) => !s.parentSpanId || !ids.has(s.parentSpanId));
+      const roots = rootsOf(trace);
       expect(roots).toHaveLength(1);
       expect(roots[0]!.name).toBe('invoke_workflow report');
       const agentSpan = trace.find((s) => s.name === 'invoke_agent researcher')!;

@@ -234,6 +234,25 @@ export class Bus {
     });
   }
 
+  /**
+   * Appends to a stream without waiting for the server's acknowledgement: for the many small records of
+   * a log (progress events, audit records) where a request per record costs more than the record. The
+   * server still deduplicates by `msgId`; call `flush()` once after a batch to know the server has them.
+   * Bodies over max_payload take the acknowledged path through the object store.
+   */
+  append(subject: string, value: unknown, options: { msgId?: string } = {}): void | Promise<unknown> {
+    const body = encodeJson(value);
+    if (body.length > this.maxPayload - HEADER_ROOM) return this.publishDurable(subject, value, options);
+    const headers = this.outgoingHeaders(options.msgId ? { 'Nats-Msg-Id': options.msgId } : undefined);
+    this.nc.publish(subject, body, { headers });
+    return undefined;
+  }
+
+  /** Resolves once the server has processed everything this connection sent before. */
+  async flush(): Promise<void> {
+    await this.nc.flush();
+  }
+
   // ---- subscribing ---------------------------------------------------------------------------------
 
   private async decodeIncoming<T>(msg: Msg, schema: z.ZodType<T>): Promise<T> {

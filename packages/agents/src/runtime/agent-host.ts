@@ -88,6 +88,9 @@ const defaultClassify = (err: unknown): StepFailure => {
   };
 };
 
+/** Characters of streamed model output gathered into one `model.delta` progress event. */
+const DELTA_CHUNK = 400;
+
 export const HealthSchema = z.object({
   agentId: z.string(),
   roles: z.array(z.string()),
@@ -133,6 +136,7 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
     const pending: Array<Promise<unknown>> = [];
     let eventSeq = 0;
     let auditSeq = 0;
+    let deltaText = '';
     const idBase = `${assignment.taskId}.${assignment.stepKey}.${assignment.attempt}`;
     const resultHeader = () => ({
       v: 1 as const,
@@ -148,6 +152,17 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
       agentId,
       signal: controller.signal,
       emit(type, data = {}) {
+        // Token deltas come many to a sentence: they go out coalesced, a few hundred characters at a time.
+        if (type === 'model.delta') {
+          deltaText += String(data['text'] ?? '');
+          if (deltaText.length < DELTA_CHUNK) return;
+          data = { ...data, text: deltaText };
+          deltaText = '';
+        } else if (deltaText) {
+          const text = deltaText;
+          deltaText = '';
+          ctx.emit('model.delta', { text, final: true });
+        }
         const event: TaskEvent = {
           v: 1,
           taskId: assignment.taskId,
@@ -156,22 +171,17 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
           stepKey: assignment.stepKey,
           data: { agentId, attempt: assignment.attempt, ...data },
         };
-        // Token deltas are many and only for live viewers: core NATS, not the stream.
-        if (type === 'model.delta') {
-          bus.publish(subjects.event(assignment.taskId), event);
-          return;
-        }
-        pending.push(
-          bus.publishDurable(subjects.event(assignment.taskId), event, {
-            msgId: `${idBase}.ev${eventSeq++}`,
-          }),
-        );
+        const appended = bus.append(subjects.event(assignment.taskId), event, {
+          msgId: `${idBase}.ev${eventSeq++}`,
+        });
+        if (appended) pending.push(appended);
       },
       audit(record) {
         const full: AuditRecord = { v: 1, taskId: assignment.taskId, actor: `agent:${agentId}`, ...record };
-        pending.push(
-          bus.publishDurable(subjects.audit(assignment.taskId), full, { msgId: `${idBase}.au${auditSeq++}` }),
-        );
+        const appended = bus.append(subjects.audit(assignment.taskId), full, {
+          msgId: `${idBase}.au${auditSeq++}`,
+        });
+        if (appended) pending.push(appended);
       },
     };
     try {
@@ -190,6 +200,7 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
     } finally {
       perTask.delete(assignment.stepKey);
       if (perTask.size === 0) running.delete(assignment.taskId);
+      if (eventSeq + auditSeq > 0) pending.push(bus.flush());
       await Promise.allSettled(pending);
     }
   };

@@ -106,6 +106,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
   const carryOut = async (record: TaskRecord, effects: readonly Effect[]) => {
     const { taskId, tenant } = record;
     const work: Array<Promise<unknown>> = [];
+    let logged = false;
     for (const effect of effects) {
       switch (effect.kind) {
         case 'dispatch': {
@@ -149,13 +150,17 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
             ...(effect.stepKey ? { stepKey: effect.stepKey } : {}),
             data: effect.data,
           };
-          work.push(bus.publishDurable(subjects.event(taskId), event, { msgId: effect.id }));
+          const appended = bus.append(subjects.event(taskId), event, { msgId: effect.id });
+          if (appended) work.push(appended);
+          logged = true;
           break;
         }
         case 'audit': {
           const { kind: _kind, id: effectId, ...rest } = effect;
           const audit: AuditRecord = { v: 1, taskId, ...rest };
-          work.push(bus.publishDurable(subjects.audit(taskId), audit, { msgId: effectId }));
+          const appended = bus.append(subjects.audit(taskId), audit, { msgId: effectId });
+          if (appended) work.push(appended);
+          logged = true;
           break;
         }
         case 'complete':
@@ -170,6 +175,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
         }
       }
     }
+    if (logged) work.push(bus.flush());
     await Promise.all(work);
   };
 
