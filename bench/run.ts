@@ -1,0 +1,531 @@
+/**
+ * `pnpm bench`: every comparison measured side by side in one run on this machine, printed as tables
+ * and written to bench/results/<name>.json. See docs/benchmarks.md.
+ *
+ *   pnpm bench            # the full run (about 3–5 minutes on 2 cores)
+ *   pnpm bench --quick    # smaller counts, for trying the harness out
+ */
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { machineInfo, waitForQuietCpu } from './src/machine.js';
+import { offlineRole, rawRole } from './src/pipeline.js';
+import { createProcessPool } from './src/process-pool.js';
+import { formatTable, recordedMarkdown, recordMarkdown, writeResult } from './src/report.js';
+import { runBaseline } from './src/sections/baseline.js';
+import { runBullmq, type PeerFigures } from './src/sections/bullmq.js';
+import { runFanOut, runFanOutThrough, type FanOutResult } from './src/sections/fan-out.js';
+import { runHopLatency } from './src/sections/hop-latency.js';
+import { runLanggraph } from './src/sections/langgraph.js';
+import { runSpanFeed } from './src/sections/span-feed.js';
+import { runSupervisorCost } from './src/sections/supervisor-cost.js';
+import { runProfiledBurst, runThroughputRound, type BurstFigures } from './src/sections/throughput.js';
+import { round } from './src/stats.js';
+import { PIPELINE_STEPS } from './src/step-work.js';
+import { atLeast, atMost, type Target } from './src/targets.js';
+import { startTroupeCluster } from './src/troupe-harness.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    'results-dir': { type: 'string', default: join(here, 'results') },
+    'redis-port': { type: 'string', default: '6379' },
+  },
+});
+const scale = (n: number) => (args.quick ? Math.max(5, Math.round(n / 5)) : n);
+const resultsDir = args['results-dir'];
+const redisPort = Number(args['redis-port']);
+const N = {
+  requests: scale(5_000),
+  publishes: scale(3_000),
+  jsBurst: scale(20_000),
+  latencyTasks: scale(300),
+  latencyWarmUp: 20,
+  warmUpBurst: scale(200),
+  burst: scale(500),
+  fanOutSingle: scale(40),
+  fanOutTasks: scale(20),
+  parked: scale(1_000),
+  /** Parked and decided untimed by each new supervisor before its figures count (JIT warm-up). */
+  parkWarmUp: scale(500),
+  peerWarmUp: scale(500),
+  repeats: args.quick ? 1 : 3,
+} as const;
+const MODEL_LATENCY_MS = 50;
+
+// Environment of every child: no OTLP export, so telemetry is what a default deployment runs.
+for (const key of Object.keys(process.env)) if (key.startsWith('OTEL_')) delete process.env[key];
+
+const started = performance.now();
+const log = (text: string) => process.stdout.write(`${text}\n`);
+/** A line under a table: on the console and in the Markdown report. */
+const note = (text: string) => {
+  recordMarkdown(text.replaceAll('\n', '  \n'));
+  return `\n${text}`;
+};
+const elapsed = () => `${round((performance.now() - started) / 1000, 1)} s`;
+
+await using pool = createProcessPool();
+const onSignal = (signal: NodeJS.Signals) => {
+  log(`\n${signal}: stopping every child process`);
+  void pool.stopAll(1_000).finally(() => process.exit(130));
+};
+process.once('SIGINT', onSignal);
+process.once('SIGTERM', onSignal);
+
+const quiet = await waitForQuietCpu(15, args.quick ? 0 : 60_000);
+if (quiet >= 15) log(`warning: the cores are ${quiet}% busy with other work; the figures will be noisy`);
+const machine = await machineInfo(redisPort);
+const meta = { date: new Date().toISOString(), quick: args.quick, machine };
+const save = (name: string, result: unknown) => writeResult(resultsDir, name, { name, ...meta, result });
+log(
+  `Troupe benchmarks — ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB, ${machine.os}, Node ${machine.node}, ` +
+    `${machine.natsServer}, Redis ${machine.redis}, commit ${machine.git.commit}` +
+    `${args.quick ? ' (--quick: reduced counts)' : ''}`,
+);
+
+// 1. The bus's limits ----------------------------------------------------------------------------------
+const baseline = await runBaseline(pool, { requests: N.requests, publishes: N.publishes, burst: N.jsBurst });
+save('baseline', baseline);
+log(
+  formatTable(
+    `1. Bus baseline: fresh nats-server, two processes, loopback [${elapsed()}]`,
+    ['operation', 'n', 'p50 ms', 'p90 ms', 'p99 ms', 'rate /s'],
+    [
+      [
+        'request/reply round trip, 128 B',
+        baseline.requestReply.n,
+        baseline.requestReply.p50,
+        baseline.requestReply.p90,
+        baseline.requestReply.p99,
+      ],
+      [
+        'JetStream acked publish, sequential',
+        baseline.jsPublishSequential.n,
+        baseline.jsPublishSequential.p50,
+        baseline.jsPublishSequential.p90,
+        baseline.jsPublishSequential.p99,
+      ],
+      [
+        'JetStream acked publish, 1,000 in flight',
+        baseline.jsPublishInFlight.messages,
+        undefined,
+        undefined,
+        undefined,
+        baseline.jsPublishInFlight.perSec,
+      ],
+      [
+        'KV update (compare-and-set), sequential',
+        baseline.kvUpdate.n,
+        baseline.kvUpdate.p50,
+        baseline.kvUpdate.p90,
+        baseline.kvUpdate.p99,
+      ],
+    ],
+  ),
+);
+
+// 2–5. Troupe --------------------------------------------------------------------------------------------
+const troupe = await (async () => {
+  await using cluster = await startTroupeCluster(pool);
+  const supervisor = await cluster.startSupervisor('sup-1');
+  const agentsFor = (copy: number) =>
+    Promise.all(
+      PIPELINE_STEPS.map((step) =>
+        cluster.startAgent(`agent-${step}-${copy}`, {
+          role: offlineRole(step),
+          raw: { role: rawRole(step), step },
+        }),
+      ),
+    );
+  await agentsFor(1);
+  await cluster.startAgent('agent-research-slow', {
+    role: offlineRole('research-slow'),
+    latencyMs: MODEL_LATENCY_MS,
+  });
+  log(
+    `\nTroupe: 1 supervisor, 4 agent processes (one per role) and a 50 ms-model research agent started [${elapsed()}]`,
+  );
+
+  const hop = await runHopLatency(cluster, {
+    tasks: N.latencyTasks,
+    warmUp: N.latencyWarmUp,
+    warmUpBurst: N.warmUpBurst,
+    roundTripP50: baseline.requestReply.p50,
+  });
+  save('hop-latency', hop);
+  log(
+    formatTable(
+      `2. Hop overhead: 4-step pipeline, one task at a time, submit → task.completed [${elapsed()}]`,
+      [
+        'agents',
+        'n',
+        'task p50',
+        'task p99',
+        'per hop p50',
+        'per hop p99',
+        'hop p50 / RTT p50',
+        'supervisor: submit / per result',
+        'agent per step',
+      ],
+      [hop.offline, hop.raw].map((r) => [
+        r === hop.offline ? 'runAgent, offline model (0 ms)' : 'bare agent host, shared step fn',
+        r.task.n,
+        r.task.p50,
+        r.task.p99,
+        r.perHop.p50,
+        r.perHop.p99,
+        r.perHopOverRoundTrip,
+        `${r.breakdown.supervisorSubmit} / ${r.breakdown.supervisorPerResult}`,
+        r.breakdown.agentPerStep,
+      ]),
+    ) +
+      note(
+        `GC pauses during the timed tasks: ${Object.entries(hop.gc)
+          .map(([name, g]) => `${name} ${g.count} (max ${g.maxMs} ms)`)
+          .join(', ')}`,
+      ),
+  );
+
+  const one = await runThroughputRound(cluster, {
+    agentsPerRole: 1,
+    tasks: N.burst,
+    warmUp: N.warmUpBurst,
+    repeats: N.repeats,
+  });
+  const extra = await agentsFor(2);
+  // The new processes have seen no work yet: a longer warm-up.
+  const two = await runThroughputRound(cluster, {
+    agentsPerRole: 2,
+    tasks: N.burst,
+    warmUp: 2 * N.warmUpBurst,
+    repeats: N.repeats,
+  });
+  await Promise.all(extra.map((c) => cluster.stopChild(c)));
+  const throughput = {
+    one,
+    two,
+    scaling: {
+      offline: round(two.offline.tasksPerSec / one.offline.tasksPerSec, 2),
+      raw: round(two.raw.tasksPerSec / one.raw.tasksPerSec, 2),
+    },
+  };
+  save('throughput', throughput);
+  const tpRow = (label: string, b: BurstFigures, agents: number) => [
+    label,
+    agents,
+    b.tasksPerSec,
+    b.runs.join(' / '),
+    b.stepsPerSec,
+    b.latency.p50,
+    b.latency.p99,
+    b.writesPerTask['total'],
+    [
+      b.cpuMsPerTask['supervisors'],
+      b.cpuMsPerTask['agents'],
+      b.cpuMsPerTask['natsServer'],
+      b.cpuMsPerTask['submitter'],
+    ]
+      .map((v) => round(v ?? 0, 2))
+      .join(' / '),
+    b.cpuMsPerTask['total'],
+    b.cpuBoundTasksPerSec,
+  ];
+  log(
+    formatTable(
+      `3. Throughput: ${N.burst} tasks submitted at once (4 steps each), median of ${N.repeats} runs [${elapsed()}]`,
+      [
+        'agents',
+        'per role',
+        'tasks/s',
+        'runs',
+        'steps/s',
+        'p50 ms',
+        'p99 ms',
+        'durable writes/task',
+        'CPU ms/task sup/agents/nats/submitter',
+        'CPU ms/task',
+        'CPU-bound tasks/s',
+      ],
+      [
+        tpRow('runAgent, offline model', one.offline, 1),
+        tpRow('runAgent, offline model', two.offline, 2),
+        tpRow('bare agent host', one.raw, 1),
+        tpRow('bare agent host', two.raw, 2),
+      ],
+    ) +
+      note(
+        `scaling 2 agents/role over 1: offline ${throughput.scaling.offline}×, bare host ${throughput.scaling.raw}×\n` +
+          `durable writes per task (offline model): ${JSON.stringify(one.offline.writesPerTask)}\n` +
+          `durable writes per task (bare host): ${JSON.stringify(one.raw.writesPerTask)}`,
+      ),
+  );
+
+  const fanOut: FanOutResult = await runFanOut(cluster, {
+    single: N.fanOutSingle,
+    fanOut: N.fanOutTasks,
+    warmUp: 5,
+    modelLatencyMs: MODEL_LATENCY_MS,
+    supervisor: supervisor.name,
+  });
+  // The same fan-out through a supervisor that applies one event at a time.
+  await cluster.stopChild(supervisor);
+  const serial = await cluster.startSupervisor('sup-serial', { SUPERVISOR_CONCURRENCY: '1' });
+  fanOut.oneEventAtATime = await runFanOutThrough(cluster, {
+    fanOut: N.fanOutTasks,
+    warmUp: 10,
+    supervisor: serial.name,
+  });
+  await cluster.stopChild(serial);
+  save('fan-out', fanOut);
+  log(
+    formatTable(
+      `4. Fan-out: one research step as ${fanOut.width} parallel instances (maxParallel ${fanOut.width}) vs ${fanOut.width} × one step [${elapsed()}]`,
+      [
+        'model latency',
+        'single p50 ms',
+        `${fanOut.width} × single ms`,
+        'fan-out p50 ms',
+        'fan-out p99 ms',
+        'fan-out / serial',
+        'msgs sent by supervisor / task',
+      ],
+      [
+        [
+          '0 ms',
+          fanOut.zeroLatency.single.p50,
+          fanOut.zeroLatency.serialEstimateMs,
+          fanOut.zeroLatency.fanOut.p50,
+          fanOut.zeroLatency.fanOut.p99,
+          fanOut.zeroLatency.ratio,
+          fanOut.zeroLatency.supervisorMessagesPerTask,
+        ],
+        [
+          '0 ms, supervisor concurrency 1',
+          undefined,
+          fanOut.zeroLatency.serialEstimateMs,
+          fanOut.oneEventAtATime.fanOut.p50,
+          fanOut.oneEventAtATime.fanOut.p99,
+          round(fanOut.oneEventAtATime.fanOut.p50 / fanOut.zeroLatency.serialEstimateMs, 3),
+          fanOut.oneEventAtATime.supervisorMessagesPerTask,
+        ],
+        [
+          `${MODEL_LATENCY_MS} ms`,
+          fanOut.modelLatency.single.p50,
+          fanOut.modelLatency.serialEstimateMs,
+          fanOut.modelLatency.fanOut.p50,
+          fanOut.modelLatency.fanOut.p99,
+          fanOut.modelLatency.ratio,
+        ],
+      ],
+    ),
+  );
+
+  const cost = await runSupervisorCost(cluster, {
+    tasks: N.parked,
+    warmUp: N.parkWarmUp,
+    startFirst: () => cluster.startSupervisor('sup-a'),
+    startSecond: () => cluster.startSupervisor('sup-b'),
+  });
+  save('supervisor-cost', cost);
+  log(
+    formatTable(
+      `5. Supervisor cost: ${cost.parkedTasks} tasks parked at awaiting_review, fresh supervisors warmed up with ${cost.warmUpTasks} [${elapsed()}]`,
+      ['measure', 'value'],
+      [
+        ['time to park them (4 steps + review gate each), ms', cost.parkWallMs],
+        ['supervisor RSS growth per parked task, bytes', cost.memory.rssBytesPerTask],
+        ['supervisor heap growth per parked task, bytes', cost.memory.heapBytesPerTask],
+        ['KV_troupe_tasks growth per parked task, bytes', cost.kv.tasksBytesPerTask],
+        ['KV_troupe_wakeups growth per parked task, bytes', cost.kv.wakeupsBytesPerTask],
+        ['KV_troupe_tasks bytes / records (all tasks)', cost.kv.tasksBucketBytesPerRecord],
+        [
+          `events applied /s, 1 supervisor (${cost.applied.one.events} review decisions)`,
+          cost.applied.one.perSec,
+        ],
+        [
+          `events applied /s, 2 supervisors (split ${cost.applied.two.bySupervisor.join(' / ')})`,
+          cost.applied.two.perSec,
+        ],
+        ['supervisor CPU ms per applied event, 1 supervisor', cost.applied.one.cpuMsPerEvent[0]],
+        ['supervisor CPU ms per applied event, 2 supervisors', cost.applied.two.cpuMsPerEvent.join(' / ')],
+        [
+          'GC pauses in the supervisor(s) while applying, 1 / 2',
+          `${cost.applied.one.gc.map((g) => `${g.count} (${g.totalMs} ms, max ${g.maxMs})`).join(', ')} / ${cost.applied.two.gc.map((g) => `${g.count} (${g.totalMs} ms, max ${g.maxMs})`).join(', ')}`,
+        ],
+        ['scaling, 2 supervisors over 1', cost.applied.scaling],
+      ],
+    ),
+  );
+  const second = cluster.supervisors.find((c) => c.name === 'sup-b');
+  if (second) await cluster.stopChild(second);
+
+  const profiled = await runProfiledBurst(cluster, {
+    tasks: N.burst,
+    processes: ['sup-a', 'agent-fetch-1'],
+    dir: join(resultsDir, 'profiles'),
+    intervalUs: 250,
+    top: 15,
+  });
+  save('profile', profiled);
+  log(
+    `\nCPU profiles during a throughput run (${profiled.burst.tasksPerSec} tasks/s with the profiler on) [${elapsed()}]`,
+  );
+  for (const p of profiled.profiles) log(p.text);
+  recordMarkdown(
+    `**CPU profiles during a throughput run** (${profiled.burst.tasksPerSec} tasks/s with the profiler on)\n\n` +
+      '```text\n' +
+      profiled.profiles.map((p) => p.text).join('\n') +
+      '\n```',
+  );
+  return { hop, throughput, fanOut, cost, profiled };
+})();
+
+// 6. Peers ----------------------------------------------------------------------------------------------
+const peerOptions = { tasks: N.latencyTasks, warmUp: N.peerWarmUp, burst: N.burst, repeats: N.repeats };
+const peers: PeerFigures[] = [
+  await runLanggraph(pool, { checkpointer: 'memory', ...peerOptions }),
+  await runLanggraph(pool, { checkpointer: 'sqlite', ...peerOptions }),
+  await runBullmq(pool, { ...peerOptions, warmUp: N.warmUpBurst, redisPort }),
+];
+const troupeRows: PeerFigures[] = [
+  {
+    system: 'Troupe, runAgent on the offline model',
+    latency: troupe.hop.offline.task,
+    burst: troupe.throughput.one.offline,
+  },
+  {
+    system: 'Troupe, bare agent host (same step fn)',
+    latency: troupe.hop.raw.task,
+    burst: troupe.throughput.one.raw,
+  },
+];
+save('peers', { troupe: troupeRows, peers });
+const [troupeOffline, troupeRaw] = troupeRows as [PeerFigures, PeerFigures];
+log(
+  formatTable(
+    `6. Peers: the same 4-step pipeline, same step function; ratios are peer ÷ Troupe (runAgent / bare host) [${elapsed()}]`,
+    [
+      'system',
+      'p50 ms',
+      'p99 ms',
+      'tasks/s',
+      'CPU ms/task',
+      'p50 ÷ Troupe',
+      'p99 ÷ Troupe',
+      'tasks/s ÷ Troupe',
+    ],
+    [...troupeRows, ...peers].map((p) => [
+      p.system,
+      p.latency.p50,
+      p.latency.p99,
+      p.burst.tasksPerSec,
+      p.burst.cpuMsPerTask['total'],
+      `${round(p.latency.p50 / troupeOffline.latency.p50, 2)} / ${round(p.latency.p50 / troupeRaw.latency.p50, 2)}`,
+      `${round(p.latency.p99 / troupeOffline.latency.p99, 2)} / ${round(p.latency.p99 / troupeRaw.latency.p99, 2)}`,
+      `${round(p.burst.tasksPerSec / troupeOffline.burst.tasksPerSec, 2)} / ${round(p.burst.tasksPerSec / troupeRaw.burst.tasksPerSec, 2)}`,
+    ]),
+  ),
+);
+
+// 7. Telemetry: the live span feed ------------------------------------------------------------------------
+const spanFeed = await runSpanFeed(pool);
+save('span-feed', spanFeed);
+log(
+  formatTable(
+    `7. Telemetry span feed (packages/telemetry/bench): CPU per span [${elapsed()}]`,
+    [
+      'configuration',
+      'spans/s',
+      'handler p50 µs',
+      'handler p99 µs',
+      'CPU µs/span',
+      'overhead µs/span',
+      'delivered',
+      'dropped',
+    ],
+    spanFeed.rows.map((r) => [
+      r.config,
+      r.spansPerSec,
+      r.handlerP50Us,
+      r.handlerP99Us,
+      r.cpuUsPerSpan,
+      r.overheadUsPerSpan,
+      r.delivered,
+      r.dropped,
+    ]),
+  ),
+);
+
+// Targets -----------------------------------------------------------------------------------------------
+const bullmq = peers.find((p) => p.system.startsWith('BullMQ'))!;
+const targetsFor = (label: string, t: PeerFigures): Target[] => [
+  atMost(
+    `${label}: 4-step task p50 ≤ BullMQ's`,
+    t.latency.p50,
+    bullmq.latency.p50,
+    'ms',
+    `BullMQ ${bullmq.latency.p50} ms (${round(bullmq.latency.p50 / PIPELINE_STEPS.length, 2)} ms/hop)`,
+  ),
+  atMost(`${label}: 4-step task p99 ≤ 10 ms`, t.latency.p99, 10, 'ms'),
+  atLeast(`${label}: ≥ 1,000 tasks/s, 1 agent per role`, t.burst.tasksPerSec, 1_000, 'tasks/s'),
+  atLeast(
+    `${label}: ≥ BullMQ's tasks/s`,
+    t.burst.tasksPerSec,
+    bullmq.burst.tasksPerSec,
+    'tasks/s',
+    `BullMQ ${bullmq.burst.tasksPerSec} tasks/s`,
+  ),
+];
+const KB = 10 * 1024;
+const targets = {
+  main: [
+    ...targetsFor('Troupe', troupeOffline),
+    atMost('supervisor RSS per parked task ≤ 10 KB', troupe.cost.memory.rssBytesPerTask, KB, 'B', '10,240 B'),
+    atMost(
+      'supervisor heap per parked task ≤ 10 KB',
+      troupe.cost.memory.heapBytesPerTask,
+      KB,
+      'B',
+      '10,240 B',
+    ),
+    atMost(
+      'KV storage per parked task ≤ 10 KB (tasks + wakeups)',
+      troupe.cost.kv.tasksBytesPerTask + troupe.cost.kv.wakeupsBytesPerTask,
+      KB,
+      'B',
+      '10,240 B',
+    ),
+  ],
+  likeForLike: targetsFor('bare host', troupeRaw),
+};
+save('targets', targets);
+const targetRows = (list: Target[]) => list.map((t) => [t.target, t.measured, t.ratio, t.verdict]);
+log(
+  formatTable(
+    'Targets (Troupe = runAgent on the offline model, one agent per role)',
+    ['target', 'measured', 'ratio', 'result'],
+    targetRows(targets.main),
+  ),
+);
+log(
+  formatTable(
+    'The same latency/throughput targets for the bare agent host (like-for-like with the peers)',
+    ['target', 'measured', 'ratio', 'result'],
+    targetRows(targets.likeForLike),
+  ),
+);
+const closing =
+  `${elapsed()} in all; the cores were ${machine.cpuBusyBeforePct}% busy in the second before the run` +
+  (machine.cpuBusyBeforePct > 10 ? ' (other work was running: figures are noisier)' : '');
+recordMarkdown(
+  `Run of ${meta.date}: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB, ${machine.os}, Node ${machine.node}, ` +
+    `${machine.natsServer}, Redis ${machine.redis}; commit ${machine.git.commit}` +
+    (machine.git.changedFiles > 0 ? ` with ${machine.git.changedFiles} changed files under packages/` : '') +
+    `; ${closing}.`,
+);
+writeFileSync(join(resultsDir, 'report.md'), recordedMarkdown());
+save('run', { ...meta, seconds: round((performance.now() - started) / 1000, 1) });
+log(`\nresults in ${resultsDir} (report.md has every table) — ${closing}`);

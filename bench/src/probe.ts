@@ -1,0 +1,223 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Session } from 'node:inspector/promises';
+import { SourceMap } from 'node:module';
+import { PerformanceObserver } from 'node:perf_hooks';
+import type { Bus } from '@troupe/bus';
+import { z } from 'zod';
+import { benchSubjects } from './bench-subjects.js';
+import { BenchError, BenchErrorCode } from './errors.js';
+
+type NatsConnection = Bus['nc'];
+
+/**
+ * A child process answers the orchestrator on `bench.probe.<name>` (core NATS request/reply):
+ * its memory after a full garbage collection, its own counters, and the V8 CPU profiler — the same
+ * sampling profiler and `.cpuprofile` format as `node --cpu-prof`, started and stopped through the
+ * inspector so that a profile covers exactly one measured run rather than the process's start-up.
+ * (`--cpu-prof` cannot be passed to these children: Node 20 refuses it in NODE_OPTIONS and `spawnTs`
+ * takes no node flags.)
+ */
+export const ProbeCommandSchema = z.discriminatedUnion('cmd', [
+  z.object({ cmd: z.literal('memory') }),
+  z.object({ cmd: z.literal('counters') }),
+  z.object({ cmd: z.literal('gc'), reset: z.boolean().default(false) }),
+  z.object({ cmd: z.literal('profile-start'), intervalUs: z.number().int().positive().default(500) }),
+  z.object({ cmd: z.literal('profile-stop'), path: z.string().min(1) }),
+]);
+export type ProbeCommand = z.input<typeof ProbeCommandSchema>;
+
+/** Garbage-collection pauses since the last reset, from `perf_hooks`. */
+export const GcStatsSchema = z.object({
+  count: z.number(),
+  totalMs: z.number(),
+  maxMs: z.number(),
+  /** Pauses of 10 ms or more. */
+  long: z.number(),
+});
+export type GcStats = z.infer<typeof GcStatsSchema>;
+
+export const MemorySchema = z.object({
+  rss: z.number(),
+  heapUsed: z.number(),
+  heapTotal: z.number(),
+  external: z.number(),
+  arrayBuffers: z.number(),
+});
+export type Memory = z.infer<typeof MemorySchema>;
+
+const ReplySchema = z.object({ ok: z.boolean(), error: z.string().optional(), value: z.unknown() });
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+interface ProfileNodeLike {
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+}
+
+/** `const handle = async (…) =>` → `handle`; `  ack: () =>` → `ack`; `function run(` → `run`. */
+function nameFromSource(line: string | undefined): string | undefined {
+  if (!line) return undefined;
+  const m =
+    /(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::[^=]*)?=/.exec(line) ??
+    /function\s*\*?\s*([A-Za-z_$][\w$]*)/.exec(line) ??
+    /^\s*(?:async\s+|get\s+|set\s+)?([A-Za-z_$][\w$]*)\s*[:(]/.exec(line) ??
+    /\.(then|catch|finally|map|forEach|filter)\(/.exec(line);
+  return m?.[1];
+}
+
+/**
+ * The sources run through tsx, which hands V8 generated code: point the profile's frames of TypeScript
+ * files at their original line (through the inline source maps the debugger reports) and name the
+ * anonymous ones after the source line that defines them.
+ */
+async function mapToSources(session: Session, nodes: readonly ProfileNodeLike[]): Promise<void> {
+  const maps = new Map<string, SourceMap>();
+  const sources = new Map<string, string[] | undefined>();
+  const sourceLines = (path: string) => {
+    if (!sources.has(path))
+      sources.set(path, existsSync(path) ? readFileSync(path, 'utf8').split('\n') : undefined);
+    return sources.get(path);
+  };
+  const onScript = (message: { params: { url: string; sourceMapURL?: string } }) => {
+    const { url, sourceMapURL } = message.params;
+    if (!url.endsWith('.ts') || !sourceMapURL?.startsWith('data:')) return;
+    try {
+      const payload = JSON.parse(
+        Buffer.from(sourceMapURL.slice(sourceMapURL.indexOf(',') + 1), 'base64').toString(),
+      );
+      maps.set(url, new SourceMap(payload));
+    } catch {
+      // A map that does not parse leaves the frames as they are.
+    }
+  };
+  session.on('Debugger.scriptParsed', onScript);
+  await session.post('Debugger.enable');
+  await session.post('Debugger.disable');
+  session.off('Debugger.scriptParsed', onScript);
+  for (const node of nodes) {
+    const frame = node.callFrame;
+    const map = maps.get(frame.url);
+    if (!map) continue;
+    const entry = map.findEntry(frame.lineNumber, frame.columnNumber) as {
+      originalSource?: string;
+      originalLine?: number;
+      originalColumn?: number;
+    };
+    if (entry.originalSource === undefined || entry.originalLine === undefined) continue;
+    if (!frame.functionName) {
+      frame.functionName = nameFromSource(sourceLines(entry.originalSource)?.[entry.originalLine]) ?? '';
+    }
+    frame.url = entry.originalSource.startsWith('/')
+      ? `file://${entry.originalSource}`
+      : entry.originalSource;
+    frame.lineNumber = entry.originalLine;
+    frame.columnNumber = entry.originalColumn ?? 0;
+  }
+}
+
+/**
+ * Serves the probe in a child process; `counters` reports what `counters()` returns. Resolves once the
+ * server knows the subscription, so a `ready` line printed afterwards means the probe answers.
+ */
+export async function serveProbe(
+  nc: NatsConnection,
+  name: string,
+  counters: () => Record<string, number> = () => ({}),
+): Promise<void> {
+  const session = new Session();
+  session.connect();
+  let profiling = false;
+  let gc: GcStats = { count: 0, totalMs: 0, maxMs: 0, long: 0 };
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gc.count++;
+      gc.totalMs += entry.duration;
+      gc.maxMs = Math.max(gc.maxMs, entry.duration);
+      if (entry.duration >= 10) gc.long++;
+    }
+  }).observe({ entryTypes: ['gc'] });
+  const run = async (command: z.output<typeof ProbeCommandSchema>): Promise<unknown> => {
+    switch (command.cmd) {
+      case 'memory': {
+        // Two collections: the first may only finalise what the second then frees.
+        await session.post('HeapProfiler.collectGarbage');
+        await session.post('HeapProfiler.collectGarbage');
+        return MemorySchema.parse(process.memoryUsage());
+      }
+      case 'counters':
+        return counters();
+      case 'gc': {
+        const stats = {
+          ...gc,
+          totalMs: Math.round(gc.totalMs * 10) / 10,
+          maxMs: Math.round(gc.maxMs * 10) / 10,
+        };
+        if (command.reset) gc = { count: 0, totalMs: 0, maxMs: 0, long: 0 };
+        return stats;
+      }
+      case 'profile-start': {
+        if (profiling) throw new Error('a profile is already running');
+        await session.post('Profiler.enable');
+        await session.post('Profiler.setSamplingInterval', { interval: command.intervalUs });
+        await session.post('Profiler.start');
+        profiling = true;
+        return { startedAtUs: Number(process.hrtime.bigint() / 1000n) };
+      }
+      case 'profile-stop': {
+        if (!profiling) throw new Error('no profile is running');
+        const { profile } = await session.post('Profiler.stop');
+        profiling = false;
+        await mapToSources(session, profile.nodes);
+        mkdirSync(dirname(command.path), { recursive: true });
+        writeFileSync(command.path, JSON.stringify(profile));
+        return { path: command.path, samples: profile.samples?.length ?? 0 };
+      }
+    }
+  };
+  nc.subscribe(benchSubjects.probe(name), {
+    callback: (_err, msg) => {
+      void (async () => {
+        let reply: z.infer<typeof ReplySchema>;
+        try {
+          const command = ProbeCommandSchema.parse(JSON.parse(decoder.decode(msg.data)));
+          reply = { ok: true, value: await run(command) };
+        } catch (err) {
+          reply = { ok: false, error: (err as Error).message, value: null };
+        }
+        msg.respond(encoder.encode(JSON.stringify(reply)));
+      })();
+    },
+  });
+  await nc.flush();
+}
+
+/** Asks a child process's probe; fails with the child's error message. */
+export async function askProbe<T>(
+  nc: NatsConnection,
+  name: string,
+  command: ProbeCommand,
+  schema: z.ZodType<T>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  let raw: Uint8Array;
+  try {
+    raw = (
+      await nc.request(benchSubjects.probe(name), encoder.encode(JSON.stringify(command)), {
+        timeout: timeoutMs,
+      })
+    ).data;
+  } catch (err) {
+    throw new BenchError(BenchErrorCode.ProcessFailed, `probe ${name} did not answer "${command.cmd}"`, {
+      cause: err,
+    });
+  }
+  const reply = ReplySchema.parse(JSON.parse(decoder.decode(raw)));
+  if (!reply.ok) {
+    throw new BenchError(
+      BenchErrorCode.ProcessFailed,
+      `probe ${name} failed "${command.cmd}": ${reply.error ?? ''}`,
+    );
+  }
+  return schema.parse(reply.value);
+}

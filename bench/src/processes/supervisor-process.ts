@@ -1,0 +1,31 @@
+// A supervisor process running the benchmark's workflows, as `troupe supervisor` would: telemetry set up
+// from the (empty) OTEL_* environment, one bus connection, the stateless runtime.
+import { connect } from '@troupe/bus';
+import { runSupervisor } from '@troupe/supervisor';
+import { initTelemetry } from '@troupe/telemetry';
+import { benchWorkflows } from '../pipeline.js';
+import { serveProbe } from '../probe.js';
+
+const name = process.env['BENCH_CHILD_NAME'] ?? `supervisor-${process.pid}`;
+initTelemetry({ serviceName: 'troupe-supervisor' });
+const bus = await connect({ name });
+await bus.ensureTopology();
+let errors = 0;
+const supervisor = await runSupervisor({
+  bus,
+  workflows: benchWorkflows,
+  ...(process.env['SUPERVISOR_CONCURRENCY']
+    ? { concurrency: Number(process.env['SUPERVISOR_CONCURRENCY']) }
+    : {}),
+  onError: (err, where) => {
+    if (errors++ < 5) process.stderr.write(`supervisor error (${where}): ${String(err)}\n`);
+  },
+});
+await serveProbe(bus.nc, name, () => ({ applied: supervisor.applied, errors }));
+process.stdout.write(`ready ${supervisor.id}\n`);
+process.once('SIGTERM', () => {
+  void supervisor
+    .stop()
+    .then(() => bus.close())
+    .then(() => process.exit(0));
+});

@@ -1,0 +1,86 @@
+import { Buckets, connect } from '@troupe/bus';
+import { z } from 'zod';
+import { startNatsServer } from '@troupe/bus/testing';
+import { benchSubjects } from '../bench-subjects.js';
+import { childScript, type ProcessPool } from '../process-pool.js';
+import { round, summarise, type LatencySummary } from '../stats.js';
+
+export interface BaselineResult {
+  /** Request/reply between this process and an echo process, 128-byte body. */
+  requestReply: LatencySummary;
+  /** JetStream publish awaited for its ack, one at a time, file store. */
+  jsPublishSequential: LatencySummary;
+  /** JetStream publishes with up to 1,000 awaiting their ack: what the broker stores per second. */
+  jsPublishInFlight: { messages: number; inFlight: number; perSec: number };
+  /** KV update with compare-and-set on the last revision, one at a time. */
+  kvUpdate: LatencySummary;
+}
+
+export interface BaselineOptions {
+  requests: number;
+  publishes: number;
+  burst: number;
+}
+
+/** The bus's own limits on this machine: what one hop of any framework on it cannot beat. */
+export async function runBaseline(pool: ProcessPool, o: BaselineOptions): Promise<BaselineResult> {
+  await using server = await startNatsServer();
+  const killServer = () => (server.pid ? process.kill(server.pid, 'SIGKILL') : undefined);
+  process.on('exit', killServer);
+  const responder = await pool.start('echo', childScript('echo-responder'), { NATS_URL: server.url });
+  const bus = await connect({ servers: server.url, name: 'bench-baseline' });
+  try {
+    const { nc, js, jsm } = bus;
+    const body = new Uint8Array(128).fill(120);
+
+    const timed = async (n: number, warmUp: number, op: (i: number) => Promise<unknown>) => {
+      for (let i = 0; i < warmUp; i++) await op(i);
+      const samples: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const t = performance.now();
+        await op(i);
+        samples.push(performance.now() - t);
+      }
+      return summarise(samples);
+    };
+
+    const requestReply = await timed(o.requests, 500, () =>
+      nc.request(benchSubjects.echo(), body, { timeout: 5_000 }),
+    );
+
+    // A file-store stream (the default), like Troupe's.
+    await jsm.streams.add({ name: 'BENCH', subjects: ['bench.js.>'] });
+    const jsPublishSequential = await timed(o.publishes, 200, () => js.publish('bench.js.seq', body));
+
+    const inFlight = 1_000;
+    let next = 0;
+    const start = performance.now();
+    const lane = async () => {
+      while (next < o.burst) {
+        next++;
+        await js.publish('bench.js.burst', body);
+      }
+    };
+    await Promise.all(Array.from({ length: inFlight }, lane));
+    const perSec = (o.burst / (performance.now() - start)) * 1000;
+
+    // The bucket the supervisors keep task records in, configured as Troupe configures it.
+    await bus.ensureTopology();
+    const kv = await bus.kv(Buckets.Tasks, z.unknown());
+    let revision = await kv.kv.put('key', body);
+    const kvUpdate = await timed(o.publishes, 200, async () => {
+      revision = await kv.kv.update('key', body, revision);
+    });
+
+    return {
+      requestReply,
+      jsPublishSequential,
+      jsPublishInFlight: { messages: o.burst, inFlight, perSec: round(perSec, 0) },
+      kvUpdate,
+    };
+  } finally {
+    await bus.close();
+    await pool.stop(responder);
+    process.off('exit', killServer);
+  }
+}

@@ -1,0 +1,123 @@
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { cpuPer, readCpu } from '../cpu-time.js';
+import { z } from 'zod';
+import { formatProfileSummary, summariseCpuProfile, type ProfileSummary } from '../cpu-profile.js';
+import { pipelineWorkflow, rawPipelineWorkflow } from '../pipeline.js';
+import { askProbe } from '../probe.js';
+import { round, summarise, type LatencySummary } from '../stats.js';
+import { PIPELINE_STEPS } from '../step-work.js';
+import { writesPerTask, type TroupeCluster } from '../troupe-harness.js';
+
+export interface BurstFigures {
+  workflow: string;
+  tasks: number;
+  wallMs: number;
+  tasksPerSec: number;
+  stepsPerSec: number;
+  /** Submit → completed of each task of the burst (queueing included). */
+  latency: LatencySummary;
+  /** Durable writes per task, by stream (JetStream sequence numbers used during the burst). */
+  writesPerTask: Record<string, number>;
+  /** CPU milliseconds per task, by process group (from /proc), and their total. */
+  cpuMsPerTask: Record<string, number>;
+  /** The tasks/s the machine's cores could sustain at this CPU cost per task. */
+  cpuBoundTasksPerSec: number;
+  /** tasks/s of every repetition; the figures above are those of the median one. */
+  runs: number[];
+}
+
+export interface ThroughputRound {
+  agentsPerRole: number;
+  offline: BurstFigures;
+  raw: BurstFigures;
+}
+
+async function burst(cluster: TroupeCluster, workflow: string, tasks: number): Promise<BurstFigures> {
+  const before = await cluster.streams();
+  const cpu0 = readCpu(cluster.cpuGroups());
+  const b = await cluster.burst(workflow, tasks);
+  const cpu1 = readCpu(cluster.cpuGroups());
+  const after = await cluster.streams();
+  const cpuMsPerTask = cpuPer(cpu0, cpu1, tasks);
+  return {
+    workflow,
+    tasks,
+    wallMs: round(b.wallMs, 1),
+    tasksPerSec: round(b.tasksPerSec, 1),
+    stepsPerSec: round(b.tasksPerSec * PIPELINE_STEPS.length, 1),
+    latency: summarise(b.latencies),
+    writesPerTask: writesPerTask(before, after, tasks),
+    cpuMsPerTask,
+    cpuBoundTasksPerSec: round((availableParallelism() * 1000) / Math.max(1e-9, cpuMsPerTask['total']!), 0),
+    runs: [round(b.tasksPerSec, 1)],
+  };
+}
+
+/** `repeats` bursts; the median one by tasks/s, with every run's tasks/s. */
+async function medianBurst(cluster: TroupeCluster, workflow: string, tasks: number, repeats: number) {
+  const all: BurstFigures[] = [];
+  for (let i = 0; i < repeats; i++) all.push(await burst(cluster, workflow, tasks));
+  const sorted = [...all].sort((a, b) => a.tasksPerSec - b.tasksPerSec);
+  return { ...sorted[Math.floor((sorted.length - 1) / 2)]!, runs: all.map((b) => b.tasksPerSec) };
+}
+
+/**
+ * `tasks` tasks submitted at once, `repeats` times (the median run is reported), after an untimed burst
+ * that warms every process up.
+ */
+export async function runThroughputRound(
+  cluster: TroupeCluster,
+  o: { agentsPerRole: number; tasks: number; warmUp: number; repeats: number },
+): Promise<ThroughputRound> {
+  const run = async (workflow: string) => {
+    await cluster.burst(workflow, o.warmUp);
+    return medianBurst(cluster, workflow, o.tasks, o.repeats);
+  };
+  return {
+    agentsPerRole: o.agentsPerRole,
+    offline: await run(pipelineWorkflow.name),
+    raw: await run(rawPipelineWorkflow.name),
+  };
+}
+
+export interface ProfiledRun {
+  burst: BurstFigures;
+  profiles: Array<{ process: string; file: string; summary: ProfileSummary; text: string }>;
+}
+
+/**
+ * The throughput run again with the V8 CPU profiler on in the named processes (a supervisor and an
+ * agent): where their time goes at full load.
+ */
+export async function runProfiledBurst(
+  cluster: TroupeCluster,
+  o: { tasks: number; processes: readonly string[]; dir: string; intervalUs: number; top: number },
+): Promise<ProfiledRun> {
+  const { nc } = cluster.bus;
+  for (const name of o.processes) {
+    await askProbe(nc, name, { cmd: 'profile-start', intervalUs: o.intervalUs }, z.unknown());
+  }
+  let figures: BurstFigures;
+  try {
+    figures = await burst(cluster, pipelineWorkflow.name, o.tasks);
+  } finally {
+    for (const name of o.processes) {
+      await askProbe(
+        nc,
+        name,
+        { cmd: 'profile-stop', path: join(o.dir, `${name}.cpuprofile`) },
+        z.unknown(),
+        60_000,
+      );
+    }
+  }
+  return {
+    burst: figures,
+    profiles: o.processes.map((name) => {
+      const file = join(o.dir, `${name}.cpuprofile`);
+      const summary = summariseCpuProfile(file, { top: o.top });
+      return { process: name, file, summary, text: formatProfileSummary(name, summary) };
+    }),
+  };
+}
