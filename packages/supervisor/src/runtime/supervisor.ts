@@ -206,7 +206,27 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
   /**
    * Applies one transition with compare-and-set. Returns false when the task is unknown.
    */
-  const applyToTask = async (key: string, transition: Transition, label: string): Promise<boolean> => {
+  /**
+   * Events for one task are applied one after another within this process: applied at once, all but
+   * one would lose the compare-and-set and read again (n² round trips for a fan-out's results).
+   */
+  const queues = new Map<string, Promise<unknown>>();
+  const applyToTask = (key: string, transition: Transition, label: string): Promise<boolean> => {
+    const previous = queues.get(key) ?? Promise.resolve();
+    const run = previous.then(
+      () => applyNow(key, transition, label),
+      () => applyNow(key, transition, label),
+    );
+    queues.set(key, run);
+    void run
+      .finally(() => {
+        if (queues.get(key) === run) queues.delete(key);
+      })
+      .catch(() => undefined);
+    return run;
+  };
+
+  const applyNow = async (key: string, transition: Transition, label: string): Promise<boolean> => {
     for (let attempt = 1; ; attempt++) {
       let entry = attempt === 1 ? cache.get(key) : undefined;
       const fromCache = entry !== undefined;
@@ -291,8 +311,9 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
   const onSubmit = async (msg: WorkMessage<TaskSubmit>) => {
     const submit = msg.data;
     const key = taskKey(submit.tenant, submit.taskId);
-    const existing = await tasks.get(key);
-    if (!existing) {
+    // The API creates the record before it publishes; a submission from elsewhere gets one here. Try the
+    // create first: on the common path that is the only KV round trip before the first dispatch.
+    {
       const now = clock.now();
       const record: TaskRecord = {
         v: 1,
@@ -310,7 +331,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
         wakeAt: null,
       };
       try {
-        await tasks.create(key, record);
+        remember(key, { value: record, revision: await tasks.create(key, record) });
       } catch (err) {
         if (!(err instanceof BusError && err.code === BusErrorCode.CasConflict)) throw err;
       }
