@@ -31,3 +31,4 @@ export { TypedKv } from './kv.js';
 export type { KvEntry, CasUpdate, CasOptions } from './kv.js';
 export type { WorkMessage, WorkHandler, WorkConsumer } from './work-queue.js';
 export { newTaskId, taskIdTime } from './ids.js';
+export { freePort } from './free-port.js';

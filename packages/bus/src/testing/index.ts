@@ -1,6 +1,6 @@
 export { startNatsServer, startNatsCluster, findNatsServerBinary } from './nats-server.js';
 export type { NatsServer, NatsCluster, NatsServerOptions } from './nats-server.js';
-export { freePort } from './free-port.js';
+export { freePort } from '../free-port.js';
 export { createSimulatedClock } from '../clock.js';
 export { spawnTs, tsNodeArgs, repoRoot } from './spawn-ts.js';
 export type { TsProcess } from './spawn-ts.js';
