@@ -3,7 +3,9 @@ import { createClient } from '@troupe/client';
 
 export async function readmeExample(): Promise<void> {
   const troupe = createClient({ baseUrl: 'http://127.0.0.1:3000', apiKey: process.env['TROUPE_API_KEY'] });
-  const { id } = await troupe.submit('report', { question: 'How do JetStream consumers acknowledge messages?' });
+  const { id } = await troupe.submit('report', {
+    question: 'How do JetStream consumers acknowledge messages?',
+  });
   for await (const { event } of troupe.events(id)) {
     console.log(event.type, event.stepKey ?? '');
     if (event.type === 'review.requested') await troupe.review(id, 'approve', 'Looks right');
