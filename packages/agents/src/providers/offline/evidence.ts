@@ -48,7 +48,10 @@ export function rankHits(hits: readonly Hit[], query: string, limit: number): Hi
     scored.push({ hit, score: fuzzyOverlap(terms, keywordSet(`${hit.title} ${hit.excerpt}`)), i });
   });
   // A hit must share at least a third of the query's terms: one shared common word ("workflow") is not evidence.
-  const need = Math.max(1, Math.ceil(terms.size / 3));
+  // And it must come near the best hit: a passage sharing one word with the question, where others share
+  // several, is about something else.
+  const best = scored.reduce((max, s) => Math.max(max, s.score), 0);
+  const need = Math.max(1, Math.ceil(terms.size / 3), best * 0.6);
   return scored
     .filter((s) => s.score >= need)
     .sort((a, b) => b.score - a.score || a.i - b.i)
