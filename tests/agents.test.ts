@@ -170,9 +170,6 @@ describe('real agent processes on the offline model', () => {
     await events.stop();
     expect((await record(taskId))?.status).toBe('cancelled');
     // The researchers' steps were aborted (they would otherwise wait 60 s for the offline model).
-    const audit = await bus.readStream(Streams.Audit, subjects.audit(taskId), AuditRecordSchema, {
-      limit: 5000,
-    });
     await expect
       .poll(
         async () => {
@@ -184,6 +181,9 @@ describe('real agent processes on the offline model', () => {
         { timeout: 10_000 },
       )
       .toBeGreaterThan(0);
+    const audit = await bus.readStream(Streams.Audit, subjects.audit(taskId), AuditRecordSchema, {
+      limit: 5000,
+    });
     expect(audit.some((r) => r.decision === 'cancel')).toBe(true);
     const dispatchedAfter = audit.filter(
       (r) => r.decision === 'dispatch' && r.at > (audit.find((x) => x.decision === 'cancel')?.at ?? 0),
@@ -209,14 +209,20 @@ describe('real agent processes on the offline model', () => {
     const done = (await record(taskId))!;
     expect(done.error?.code).toBe('BUDGET_EXCEEDED');
     expect((done.result as { partial: boolean }).partial).toBe(true);
-    const events = await bus.readStream(Streams.Events, subjects.event(taskId), TaskEventSchema, {
-      limit: 5000,
-    });
-    const types = events.map((e) => e.type);
-    expect(types).toContain('budget.exceeded');
-    const audit = await bus.readStream(Streams.Audit, subjects.audit(taskId), AuditRecordSchema, {
-      limit: 5000,
-    });
-    expect(audit.some((r) => r.decision === 'stop')).toBe(true);
+    // The record is written before the transition's events and audit records go out: wait for them.
+    await expect
+      .poll(async () =>
+        (await bus.readStream(Streams.Events, subjects.event(taskId), TaskEventSchema, { limit: 5000 })).map(
+          (e) => e.type,
+        ),
+      )
+      .toContain('budget.exceeded');
+    await expect
+      .poll(async () =>
+        (
+          await bus.readStream(Streams.Audit, subjects.audit(taskId), AuditRecordSchema, { limit: 5000 })
+        ).some((r) => r.decision === 'stop'),
+      )
+      .toBe(true);
   }, 120_000);
 });

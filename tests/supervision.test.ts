@@ -51,14 +51,18 @@ describe('supervisors as separate processes on a real nats-server', () => {
       // plan + 3 research + analyse + draft + review
       expect(Object.keys(result.steps)).toHaveLength(7);
     }
-    const audit = await bus.readStream(Streams.Audit, subjects.allAudit(), AuditRecordSchema, {
-      limit: 100_000,
-    });
-    const accepted = audit.filter((r) => r.decision === 'accept');
-    const perStep = new Map<string, number>();
-    for (const r of accepted)
-      perStep.set(`${r.taskId}/${r.stepKey}`, (perStep.get(`${r.taskId}/${r.stepKey}`) ?? 0) + 1);
-    expect(perStep.size).toBe(50 * 7);
+    // The records are written before each transition's audit records go out: wait for the last of them.
+    const acceptedPerStep = async () => {
+      const audit = await bus.readStream(Streams.Audit, subjects.allAudit(), AuditRecordSchema, {
+        limit: 100_000,
+      });
+      const perStep = new Map<string, number>();
+      for (const r of audit.filter((a) => a.decision === 'accept'))
+        perStep.set(`${r.taskId}/${r.stepKey}`, (perStep.get(`${r.taskId}/${r.stepKey}`) ?? 0) + 1);
+      return perStep;
+    };
+    await expect.poll(async () => (await acceptedPerStep()).size, { timeout: 10_000 }).toBe(50 * 7);
+    const perStep = await acceptedPerStep();
     expect([...perStep.values()].every((n) => n === 1)).toBe(true);
   }, 150_000);
 });
