@@ -107,7 +107,13 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
     const { taskId, tenant } = record;
     const work: Array<Promise<unknown>> = [];
     let logged = false;
-    for (const effect of effects) {
+    // Audit records go out before progress events: whoever sees a transition's event (a client waiting for
+    // task.completed) then finds its audit records stored too.
+    const ordered = [
+      ...effects.filter((e) => e.kind === 'audit'),
+      ...effects.filter((e) => e.kind !== 'audit'),
+    ];
+    for (const effect of ordered) {
       switch (effect.kind) {
         case 'dispatch': {
           const assignment: StepAssignment = {
