@@ -68,6 +68,11 @@ export interface DurablePublishOptions extends PublishOptions {
   /** Idempotency key: a repeat inside the stream's duplicate window is dropped by the server. */
   msgId?: string;
   timeoutMs?: number;
+  /**
+   * Attempts when the server does not answer in time or has no responder for the stream (a restart, a
+   * leader election), with growing waits between them; the msgId keeps a retried message single.
+   */
+  retries?: number;
 }
 
 export interface RequestOptions {
@@ -230,6 +235,7 @@ export class Bus {
     return this.js.publish(subject, body, {
       headers,
       ...(options.msgId ? { msgID: options.msgId } : {}),
+      ...(options.retries ? { retries: options.retries } : {}),
       timeout: options.timeoutMs ?? 10_000,
     });
   }

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createClient } from '@troupe/client';
 import { cleanEnv, isAlive, killAll, runCliProcess, spawnCli } from './cli-process.js';
 
 interface UpInfo {
@@ -87,12 +88,12 @@ describe('troupe up', () => {
       );
       expect(submitted.code, submitted.stderr).toBe(0);
       const id = (JSON.parse(submitted.stdout) as { id: string }).id;
-      let status = '';
-      for (let i = 0; i < 100 && status !== 'awaiting_review'; i++) {
-        const s = await runCliProcess(['status', id, '--json'], env);
-        status = (JSON.parse(s.stdout) as { status: string }).status;
-        if (status !== 'awaiting_review') await new Promise((r) => setTimeout(r, 300));
+      // Wait on the task's own events (SSE) for the review request, then ask the CLI.
+      for await (const { event } of createClient({ baseUrl: info.apiUrl }).events(id)) {
+        if (event.type === 'review.requested') break;
       }
+      const parked = await runCliProcess(['status', id, '--json'], env);
+      const status = (JSON.parse(parked.stdout) as { status: string }).status;
       expect(status).toBe('awaiting_review');
       const human = await runCliProcess(['status', id], env);
       expect(human.stdout).toContain(
