@@ -17,14 +17,10 @@ import {
 } from './chat.js';
 import { ModelError, ModelErrorCode, toModelError } from './model-error.js';
 import type { ModelEnv } from './model-ref.js';
-import { parseOptions, parseToolArguments } from './options.js';
+import { parseOptions, sdkProviderOptionFields, parseToolArguments } from './options.js';
 
 const AnthropicProviderOptionsSchema = z.object({
-  apiKey: z.string().min(1).optional(),
-  /** Without `/v1`. Defaults to `ANTHROPIC_BASE_URL`, then the Anthropic API. */
-  baseURL: z.url().optional(),
-  maxRetries: z.number().int().min(0).max(10).default(2),
-  timeoutMs: z.number().int().positive().default(120_000),
+  ...sdkProviderOptionFields,
   /** The messages API requires `max_tokens`; used when a request gives no `maxOutputTokens`. */
   defaultMaxOutputTokens: z.number().int().positive().default(4096),
   /**
@@ -32,8 +28,6 @@ const AnthropicProviderOptionsSchema = z.object({
    * Off by default: not every model supports it, and the agent validates and repairs the JSON anyway.
    */
   structuredOutput: z.boolean().default(false),
-  defaultHeaders: z.record(z.string(), z.string()).optional(),
-  env: z.record(z.string(), z.string().optional()).optional(),
 });
 export type AnthropicProviderOptions = z.input<typeof AnthropicProviderOptionsSchema> & { env?: ModelEnv };
 

@@ -17,23 +17,22 @@ import {
 } from './chat.js';
 import { ModelError, ModelErrorCode, toModelError } from './model-error.js';
 import type { ModelEnv } from './model-ref.js';
-import { parseOptions, parseToolArguments, stringifyToolArguments } from './options.js';
+import {
+  parseOptions,
+  sdkProviderOptionFields,
+  parseToolArguments,
+  stringifyToolArguments,
+} from './options.js';
 import { countChatTokens, countTokens } from './tokens.js';
 
 const OFFICIAL_BASE_URL = 'https://api.openai.com/v1';
 
 const OpenAIProviderOptionsSchema = z.object({
-  apiKey: z.string().min(1).optional(),
-  /** Includes `/v1`. Defaults to `OPENAI_BASE_URL`, then the OpenAI API. */
-  baseURL: z.url().optional(),
-  maxRetries: z.number().int().min(0).max(10).default(2),
-  timeoutMs: z.number().int().positive().default(120_000),
+  ...sdkProviderOptionFields,
   /** `max_completion_tokens` for api.openai.com, `max_tokens` (understood by Ollama, vLLM, llama.cpp) elsewhere. */
   maxTokensParam: z.enum(['max_completion_tokens', 'max_tokens']).optional(),
   /** How a `responseSchema` is requested; `none` for servers that reject `response_format`. */
   responseFormat: z.enum(['json_schema', 'json_object', 'none']).default('json_schema'),
-  defaultHeaders: z.record(z.string(), z.string()).optional(),
-  env: z.record(z.string(), z.string().optional()).optional(),
 });
 export type OpenAIProviderOptions = z.input<typeof OpenAIProviderOptionsSchema> & { env?: ModelEnv };
 

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ModelError, ModelErrorCode } from './model-error.js';
 
 /** Validate factory options with zod; the error names the function and the option at fault. */
@@ -27,3 +27,21 @@ export function parseToolArguments(raw: string): unknown {
 export function stringifyToolArguments(args: unknown): string {
   return typeof args === 'string' ? args : JSON.stringify(args ?? {});
 }
+
+/**
+ * The options every SDK-backed provider takes. `env` is checked as any object: `process.env` is not a plain
+ * object, and `z.record()` refuses it.
+ */
+export const sdkProviderOptionFields = {
+  apiKey: z.string().min(1).optional(),
+  baseURL: z.url().optional(),
+  maxRetries: z.number().int().min(0).max(10).default(2),
+  timeoutMs: z.number().int().positive().default(120_000),
+  defaultHeaders: z.record(z.string(), z.string()).optional(),
+  env: z
+    .custom<Readonly<Record<string, string | undefined>>>(
+      (v) => typeof v === 'object' && v !== null,
+      'expected an object of strings',
+    )
+    .optional(),
+};
