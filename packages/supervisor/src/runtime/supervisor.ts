@@ -185,19 +185,35 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
     await Promise.all(work);
   };
 
-  const scheduleWake = (key: string, before: number | null, after: number | null, terminal: boolean) => {
-    if (terminal) {
+  /**
+   * What KV `troupe_wakeups` holds per task, as this process last wrote or watched it. The stored time is a
+   * lower bound of the task's next deadline, not the deadline itself: it is written only when the deadline
+   * moves earlier (or the stored one has passed), so a task whose steps each push the deadline later costs
+   * one write when it starts and one when it ends. A wake-up that comes too early finds nothing due, and
+   * `rewake` then stores the real time.
+   */
+  const storedWake = new Map<string, number>();
+  const scheduleWake = (key: string, after: number | null, terminal: boolean, force = false) => {
+    const stored = storedWake.get(key);
+    if (terminal || after === null) {
       timers.forget(key);
+      if (stored === undefined && !force) return undefined;
+      storedWake.delete(key);
       return wakeups.delete(key).catch((err) => onError(err, 'wakeups.delete'));
     }
-    if (after === null) {
-      timers.forget(key);
-      return before === null ? undefined : wakeups.delete(key).catch((err) => onError(err, 'wakeups.delete'));
-    }
     timers.set(key, { wakeAt: after, by: id });
-    if (before === after) return undefined;
+    if (!force && stored !== undefined && stored <= after && stored > clock.now()) return undefined;
+    storedWake.set(key, after);
     return wakeups.put(key, { wakeAt: after, by: id }).catch((err) => onError(err, 'wakeups.put'));
   };
+  /** A wake-up found nothing due: store the task's real next deadline, or remove the wake-up. */
+  const rewake = (key: string, record: TaskRecord) =>
+    scheduleWake(
+      key,
+      record.wakeAt,
+      record.snapshot === undefined || TERMINAL_STATUSES.has(record.status),
+      true,
+    );
 
   type Transition = (
     record: TaskRecord,
@@ -217,11 +233,16 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
    * one would lose the compare-and-set and read again (n² round trips for a fan-out's results).
    */
   const queues = new Map<string, Promise<unknown>>();
-  const applyToTask = (key: string, transition: Transition, label: string): Promise<boolean> => {
+  const applyToTask = (
+    key: string,
+    transition: Transition,
+    label: string,
+    unchanged?: (record: TaskRecord) => Promise<unknown> | undefined,
+  ): Promise<boolean> => {
     const previous = queues.get(key) ?? Promise.resolve();
     const run = previous.then(
-      () => applyNow(key, transition, label),
-      () => applyNow(key, transition, label),
+      () => applyNow(key, transition, label, unchanged),
+      () => applyNow(key, transition, label, unchanged),
     );
     queues.set(key, run);
     void run
@@ -232,7 +253,12 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
     return run;
   };
 
-  const applyNow = async (key: string, transition: Transition, label: string): Promise<boolean> => {
+  const applyNow = async (
+    key: string,
+    transition: Transition,
+    label: string,
+    unchanged: ((record: TaskRecord) => Promise<unknown> | undefined) | undefined,
+  ): Promise<boolean> => {
     for (let attempt = 1; ; attempt++) {
       let entry = attempt === 1 ? cache.get(key) : undefined;
       const fromCache = entry !== undefined;
@@ -256,6 +282,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
         if (record.snapshot !== undefined && now - record.updatedAt < duplicateWindowMs / 2) {
           await carryOut(record, engine.pendingEffects(record.snapshot));
         }
+        await unchanged?.(record);
         return true;
       }
       const view = engine.view(snapshot);
@@ -291,7 +318,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
         instrument({ taskId: record.taskId, workflow: record.workflow, event: label }, () =>
           carryOut(next, effects),
         ),
-        scheduleWake(key, record.wakeAt, next.wakeAt, TERMINAL_STATUSES.has(next.status)),
+        scheduleWake(key, next.wakeAt, TERMINAL_STATUSES.has(next.status)),
       ]);
       return true;
     }
@@ -466,24 +493,32 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
   // ---- timers --------------------------------------------------------------------------------------
 
   const timers = createWakeTable(clock, options.foreignWakeGraceMs ?? 2_000, id, async (key) => {
-    await applyToTask(
+    const known = await applyToTask(
       key,
       (record, engine, now) =>
         record.snapshot === undefined || TERMINAL_STATUSES.has(record.status)
           ? { snapshot: record.snapshot, effects: [], changed: false }
           : engine.apply(record.snapshot, { type: 'tick', at: now }),
       'tick',
-    ).catch((err) => onError(err, 'tick'));
+      (record) => rewake(key, record),
+    ).catch((err: unknown) => {
+      onError(err, 'tick');
+      return true;
+    });
+    if (!known) await scheduleWake(key, null, true, true);
   });
   const watcher = await wakeups.kv.watch();
   const watching = (async () => {
     for await (const entry of watcher) {
       if (entry.operation !== 'PUT') {
+        storedWake.delete(entry.key);
         timers.forget(entry.key);
         continue;
       }
       try {
-        timers.set(entry.key, WakeupSchema.parse(entry.json()));
+        const wakeup = WakeupSchema.parse(entry.json());
+        storedWake.set(entry.key, wakeup.wakeAt);
+        timers.set(entry.key, wakeup);
       } catch (err) {
         onError(err, 'wakeups.watch');
       }

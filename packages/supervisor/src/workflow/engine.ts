@@ -1,5 +1,4 @@
-import { createActor } from 'xstate';
-import type { Snapshot } from 'xstate';
+import { initialTransition, transition } from 'xstate';
 import type { EngineContext } from './context.js';
 import { isFinal } from './context.js';
 import { inputFor } from './dispatch.js';
@@ -108,9 +107,35 @@ function slimOutbox(outbox: Effect[]): Effect[] {
   });
 }
 
-function persist(actor: { getPersistedSnapshot(): Snapshot<unknown> }): TaskSnapshot {
-  const persisted = actor.getPersistedSnapshot() as unknown as TaskSnapshot;
-  return { ...persisted, context: { ...persisted.context, outbox: slimOutbox(persisted.context.outbox) } };
+function machineFailed(taskId: string, cause: unknown): WorkflowError {
+  return new WorkflowError(
+    WorkflowErrorCode.InvalidSnapshot,
+    `task ${taskId}: the machine failed: ${errorMessage(cause)}`,
+    { cause },
+  );
+}
+
+/**
+ * The persisted form of a machine snapshot, built directly: the context is plain JSON with no actors in
+ * it, so XState's own `getPersistedSnapshot` (which walks the whole context looking for them) has nothing
+ * to add. Same shape, so either kind restores the same way.
+ */
+function persistLive(live: {
+  status: string;
+  value: unknown;
+  context: EngineContext;
+  output?: unknown;
+  error?: unknown;
+}): TaskSnapshot {
+  return {
+    status: live.status as TaskSnapshot['status'],
+    ...(live.output !== undefined ? { output: live.output } : {}),
+    ...(live.error !== undefined ? { error: live.error } : {}),
+    value: live.value as string,
+    historyValue: {},
+    context: { ...live.context, outbox: slimOutbox(live.context.outbox) },
+    children: {},
+  };
 }
 
 export function createWorkflowEngine<TInput, TResult>(
@@ -175,14 +200,12 @@ export function createWorkflowEngine<TInput, TResult>(
         options,
         at: params.at,
       };
-      const actor = createActor(machine, {
-        input: params.thread === undefined ? startInput : { ...startInput, thread: params.thread },
-      });
-      actor.start();
-      const live = actor.getSnapshot();
-      const snapshot = persist(actor);
-      actor.stop();
-      return { snapshot, effects: live.context.outbox };
+      const [live] = initialTransition(
+        machine,
+        params.thread === undefined ? startInput : { ...startInput, thread: params.thread },
+      );
+      if (live.status === 'error') throw machineFailed(params.taskId, live.error);
+      return { snapshot: persistLive(live), effects: live.context.outbox };
     },
 
     apply(snapshot, event) {
@@ -203,33 +226,17 @@ export function createWorkflowEngine<TInput, TResult>(
       if (current.status !== 'active' || !mayTransition(before, parsed.data)) {
         return { snapshot: current, effects: [], changed: false };
       }
-      // The machine's input is only read when a task starts; a restored actor takes its context from the snapshot.
-      const actor = createActor(machine, {
-        snapshot: snapshot as unknown as Snapshot<unknown>,
-        input: undefined as never,
-      });
-      let failure: unknown;
-      actor.subscribe({ error: (err) => (failure = err) });
-      actor.start();
-      actor.send(parsed.data);
-      const live = actor.getSnapshot();
-      if (live.status === 'error' || failure !== undefined) {
-        actor.stop();
-        throw new WorkflowError(
-          WorkflowErrorCode.InvalidSnapshot,
-          `task ${before.taskId}: the machine failed: ${errorMessage(failure ?? live.error)}`,
-          {
-            cause: failure ?? live.error,
-          },
-        );
+      // XState's pure transition on the snapshot as persisted: no actor to restore, start and stop per event.
+      let live: ReturnType<typeof transition<WorkflowMachine>>[0];
+      try {
+        const resolved = machine.resolveState({ value: current.value, context: current.context });
+        [live] = transition(machine, resolved, parsed.data);
+      } catch (err) {
+        throw machineFailed(before.taskId, err);
       }
-      if (live.context.seq === before.seq) {
-        actor.stop();
-        return { snapshot: current, effects: [], changed: false };
-      }
-      const next = persist(actor);
-      actor.stop();
-      return { snapshot: next, effects: live.context.outbox, changed: true };
+      if (live.status === 'error') throw machineFailed(before.taskId, live.error);
+      if (live.context.seq === before.seq) return { snapshot: current, effects: [], changed: false };
+      return { snapshot: persistLive(live), effects: live.context.outbox, changed: true };
     },
 
     view(snapshot, options) {
