@@ -35,3 +35,24 @@ export function countChatTokens(messages: readonly ChatMessage[], tools: readonl
   if (tools.length > 0) n += countTokens(JSON.stringify(tools));
   return n;
 }
+
+/**
+ * About four bytes of UTF-8 per token: what a model with no tokenizer of its own reports as usage (the
+ * offline model). A real provider returns its counts; exact counting here would cost more than the model.
+ */
+export function estimateTokens(text: string): number {
+  return Math.ceil(Buffer.byteLength(text, 'utf8') / 4);
+}
+
+export function estimateChatTokens(
+  messages: readonly ChatMessage[],
+  tools: readonly ToolSpec[] = [],
+): number {
+  let n = 3;
+  for (const m of messages) {
+    n += MESSAGE_OVERHEAD + estimateTokens(m.content);
+    if (m.role === 'assistant' && m.toolCalls) n += estimateTokens(JSON.stringify(m.toolCalls));
+    if (m.role === 'tool') n += estimateTokens(m.name);
+  }
+  return tools.length > 0 ? n + estimateTokens(JSON.stringify(tools)) : n;
+}

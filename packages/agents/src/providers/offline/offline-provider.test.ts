@@ -21,6 +21,7 @@ import type { PlannerOutput } from '../../roles/planner.js';
 import type { ResearcherOutput } from '../../roles/researcher.js';
 import type { ReviewerOutput } from '../../roles/reviewer.js';
 import { createOfflineProvider } from './offline-provider.js';
+import { estimateChatTokens, estimateTokens } from '../tokens.js';
 
 const DOCS: Record<string, string> = {
   'nats.md': `# NATS JetStream
@@ -337,5 +338,20 @@ describe('the offline provider doing each role through executeStep and real tool
     const res = await pending;
     expect(done).toBe(true);
     expect(res.provider).toBe('offline');
+  });
+});
+
+describe('offline model usage', () => {
+  it('reports tokens at about four UTF-8 bytes each, for the whole request and the answer', async () => {
+    const provider = createOfflineProvider();
+    const messages = [
+      { role: 'system' as const, content: 'You answer.' },
+      { role: 'user' as const, content: 'Wie groß ist der Bär? ' + 'x'.repeat(40) },
+    ];
+    const response = await provider.chat({ model: 'offline-1', messages });
+    expect(response.usage.inputTokens).toBe(estimateChatTokens(messages));
+    expect(response.usage.inputTokens).toBe(3 + (4 + 3) + (4 + Math.ceil(64 / 4)));
+    expect(response.usage.outputTokens).toBe(estimateTokens(response.content));
+    expect(response.usage.outputTokens).toBeGreaterThan(0);
   });
 });

@@ -9,7 +9,7 @@ import {
 } from '../chat.js';
 import { ModelError, ModelErrorCode } from '../model-error.js';
 import { parseOptions } from '../options.js';
-import { countChatTokens, countTokens } from '../tokens.js';
+import { estimateChatTokens, estimateTokens } from '../tokens.js';
 import { analyse, readFindings } from './analyst.js';
 import { assistantTurn } from './assistant.js';
 import { draftReport } from './drafter.js';
@@ -116,8 +116,8 @@ export function createOfflineProvider(options: OfflineProviderOptions = {}): Mod
         content,
         toolCalls,
         usage: {
-          inputTokens: countChatTokens(req.messages, req.tools),
-          outputTokens: countTokens(content || JSON.stringify(toolCalls)),
+          inputTokens: estimateChatTokens(req.messages, req.tools),
+          outputTokens: estimateTokens(content || JSON.stringify(toolCalls)),
         },
         model: req.model || 'offline-1',
         provider: 'offline',
