@@ -1,4 +1,4 @@
-import { initialTransition, transition } from 'xstate';
+import { createActor, type AnyActorScope } from 'xstate';
 import type { EngineContext } from './context.js';
 import { isFinal } from './context.js';
 import { inputFor } from './dispatch.js';
@@ -107,6 +107,28 @@ function slimOutbox(outbox: Effect[]): Effect[] {
   });
 }
 
+/**
+ * The scope XState's transition functions run in. The machine's only actions are `assign`s and its
+ * effects live in the context's outbox, so nothing is executed, deferred or spawned through it: one scope
+ * serves every transition. (XState's own `transition()` helper builds an actor per call, whose initial
+ * snapshot runs the context factory without input.)
+ */
+function inertScope(machine: WorkflowMachine): AnyActorScope {
+  const self = createActor(machine, { input: undefined as never });
+  const ignore = () => undefined;
+  return {
+    self,
+    id: self.id,
+    sessionId: self.sessionId,
+    logger: ignore,
+    defer: ignore,
+    emit: ignore,
+    system: self.system,
+    stopChild: ignore,
+    actionExecutor: ignore,
+  };
+}
+
 function machineFailed(taskId: string, cause: unknown): WorkflowError {
   return new WorkflowError(
     WorkflowErrorCode.InvalidSnapshot,
@@ -143,6 +165,7 @@ export function createWorkflowEngine<TInput, TResult>(
 ): WorkflowEngine<TInput, TResult> {
   const wf = workflow as unknown as AnyWorkflow;
   const machine = compileWorkflow(wf);
+  const scope = inertScope(machine);
 
   const checkSnapshot = (value: unknown): EngineContext => {
     const snapshot = value as Partial<TaskSnapshot> | null | undefined;
@@ -200,10 +223,15 @@ export function createWorkflowEngine<TInput, TResult>(
         options,
         at: params.at,
       };
-      const [live] = initialTransition(
-        machine,
-        params.thread === undefined ? startInput : { ...startInput, thread: params.thread },
-      );
+      let live: ReturnType<WorkflowMachine['transition']>;
+      try {
+        live = machine.getInitialSnapshot(
+          scope,
+          params.thread === undefined ? startInput : { ...startInput, thread: params.thread },
+        );
+      } catch (err) {
+        throw machineFailed(params.taskId, err);
+      }
       if (live.status === 'error') throw machineFailed(params.taskId, live.error);
       return { snapshot: persistLive(live), effects: live.context.outbox };
     },
@@ -226,11 +254,11 @@ export function createWorkflowEngine<TInput, TResult>(
       if (current.status !== 'active' || !mayTransition(before, parsed.data)) {
         return { snapshot: current, effects: [], changed: false };
       }
-      // XState's pure transition on the snapshot as persisted: no actor to restore, start and stop per event.
-      let live: ReturnType<typeof transition<WorkflowMachine>>[0];
+      // The machine's transition function on the snapshot as persisted: no actor to restore, start and stop.
+      let live: ReturnType<WorkflowMachine['transition']>;
       try {
         const resolved = machine.resolveState({ value: current.value, context: current.context });
-        [live] = transition(machine, resolved, parsed.data);
+        live = machine.transition(resolved, parsed.data, scope);
       } catch (err) {
         throw machineFailed(before.taskId, err);
       }
