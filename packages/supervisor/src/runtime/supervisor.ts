@@ -572,41 +572,45 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
   };
 }
 
-/** Every task's next wake-up time, with one timer for the earliest. */
+/**
+ * Every task's next wake-up time, with one timer. The timer may be early (its entry was replaced by a later
+ * time or forgotten): it then finds nothing due and is armed again from one scan of the table. Only a time
+ * earlier than the timer's moves it, so setting an entry costs no scan.
+ */
 function createWakeTable(clock: Clock, graceMs: number, self: string, fire: (key: string) => Promise<void>) {
   const table = new Map<string, Wakeup>();
   let timer: TimerHandle | undefined;
   let timerAt = Infinity;
   let stopped = false;
   const due = (w: Wakeup) => w.wakeAt + (w.by === self ? 0 : graceMs);
-  const arm = () => {
-    if (stopped) return;
-    let next = Infinity;
-    for (const w of table.values()) next = Math.min(next, due(w));
-    if (next === timerAt) return;
+  const armAt = (at: number) => {
+    if (stopped || at >= timerAt) return;
     if (timer) clock.clearTimeout(timer);
-    timer = undefined;
-    timerAt = next;
-    if (next === Infinity) return;
-    timer = clock.setTimeout(run, Math.max(0, next - clock.now()));
+    timerAt = at;
+    timer = clock.setTimeout(run, Math.max(0, at - clock.now()));
   };
   const run = () => {
     timer = undefined;
     timerAt = Infinity;
     const now = clock.now();
     const ready: string[] = [];
-    for (const [key, w] of table) if (due(w) <= now) ready.push(key);
+    let next = Infinity;
+    for (const [key, w] of table) {
+      const at = due(w);
+      if (at <= now) ready.push(key);
+      else if (at < next) next = at;
+    }
     for (const key of ready) table.delete(key);
-    arm();
+    if (next !== Infinity) armAt(next);
     for (const key of ready) void fire(key);
   };
   return {
     set(key: string, wakeup: Wakeup) {
       table.set(key, wakeup);
-      arm();
+      armAt(due(wakeup));
     },
     forget(key: string) {
-      if (table.delete(key)) arm();
+      table.delete(key);
     },
     stop() {
       stopped = true;
