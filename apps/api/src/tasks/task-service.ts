@@ -211,6 +211,7 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
     metadata: record.metadata,
     ...(record.continueFrom ? { continueFrom: record.continueFrom } : {}),
     submittedAt: record.createdAt,
+    recorded: true,
   });
 
   /** A publish that failed: the task is marked failed (with a terminal event) so nobody waits for it. */

@@ -104,4 +104,46 @@ describe('runSupervisor on a real nats-server', () => {
       await supervisor.stop();
     }
   });
+
+  it('a submission nobody recorded is created already started, once, even when it comes again', async () => {
+    const tasks = await bus.kv(Buckets.Tasks, TaskRecordSchema);
+    const supervisor = await runSupervisor({ bus, workflows: builtinWorkflows });
+    const taskId = newTaskId();
+    const key = taskKey('acme', taskId);
+    const versions: TaskRecord[] = [];
+    const watcher = await tasks.kv.watch({ key });
+    void (async () => {
+      for await (const e of watcher)
+        if (e.operation === 'PUT') versions.push(TaskRecordSchema.parse(e.json()));
+    })();
+    const workBefore = (await bus.jsm.streams.info(Streams.Work)).state.messages;
+    const submit = {
+      v: 1,
+      taskId,
+      tenant: 'acme',
+      workflow: 'ask',
+      input: { question: 'q' },
+      options: {},
+      metadata: {},
+      submittedAt: 1,
+    };
+    try {
+      await bus.publishDurable(subjects.taskSubmit(), submit, { msgId: taskId });
+      await expect.poll(() => versions.length).toBe(1);
+      expect(versions[0]).toMatchObject({ status: 'running', seq: 1 });
+      // The same submission again (past the duplicate window): the record exists, nothing is dispatched twice.
+      await bus.publishDurable(subjects.taskSubmit(), submit, { msgId: `${taskId}-again` });
+      await expect
+        .poll(async () => {
+          const info = await bus.jsm.consumers.info(Streams.Tasks, 'supervisor-tasks');
+          return info.num_pending + info.num_ack_pending;
+        })
+        .toBe(0);
+      expect(versions).toHaveLength(1);
+      expect((await bus.jsm.streams.info(Streams.Work)).state.messages).toBe(workBefore + 1);
+    } finally {
+      watcher.stop();
+      await supervisor.stop();
+    }
+  });
 });

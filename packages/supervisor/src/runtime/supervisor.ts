@@ -238,12 +238,11 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
     transition: Transition,
     label: string,
     unchanged?: (record: TaskRecord) => Promise<unknown> | undefined,
-  ): Promise<boolean> => {
+  ): Promise<boolean> => inTurn(key, () => applyNow(key, transition, label, unchanged));
+  /** Runs `fn` after everything queued before it for the same task in this process. */
+  const inTurn = <T>(key: string, fn: () => Promise<T>): Promise<T> => {
     const previous = queues.get(key) ?? Promise.resolve();
-    const run = previous.then(
-      () => applyNow(key, transition, label, unchanged),
-      () => applyNow(key, transition, label, unchanged),
-    );
+    const run = previous.then(fn, fn);
     queues.set(key, run);
     void run
       .finally(() => {
@@ -311,17 +310,84 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
         }
         throw err;
       }
-      applied++;
-      if (record.snapshot === undefined) metrics.taskStarted({ workflow: record.workflow });
-      remember(key, { value: next, revision });
-      await Promise.all([
-        instrument({ taskId: record.taskId, workflow: record.workflow, event: label }, () =>
-          carryOut(next, effects),
-        ),
-        scheduleWake(key, next.wakeAt, TERMINAL_STATUSES.has(next.status)),
-      ]);
+      await written(key, record, { value: next, revision }, effects, label);
       return true;
     }
+  };
+
+  /** A transition's record is stored: remember it, carry out its effects, move its wake-up. */
+  const written = async (
+    key: string,
+    before: TaskRecord | undefined,
+    entry: { value: TaskRecord; revision: number },
+    effects: readonly Effect[],
+    label: string,
+  ) => {
+    const next = entry.value;
+    applied++;
+    if (before?.snapshot === undefined) metrics.taskStarted({ workflow: next.workflow });
+    remember(key, entry);
+    await Promise.all([
+      instrument({ taskId: next.taskId, workflow: next.workflow, event: label }, () =>
+        carryOut(next, effects),
+      ),
+      scheduleWake(key, next.wakeAt, TERMINAL_STATUSES.has(next.status)),
+    ]);
+  };
+
+  /** The record of a task that starts, as its first transition leaves it. */
+  const startedRecord = (
+    record: TaskRecord,
+    engine: WorkflowEngine,
+    started: { snapshot: unknown; effects: readonly Effect[] },
+    now: number,
+  ): TaskRecord => {
+    const view = engine.view(started.snapshot);
+    return {
+      ...record,
+      status: view.status,
+      updatedAt: now,
+      seq: record.seq + 1,
+      wakeAt: view.wakeAt ?? null,
+      snapshot: started.snapshot,
+    };
+  };
+
+  /**
+   * Starts a submitted task by creating its record already started. 'exists' when a record is there (the
+   * submission is redelivered, or someone else created it); 'not-started' when the task cannot start here
+   * (unknown workflow, a thread to read first, input the workflow refuses): the caller takes the long way.
+   */
+  const createStarted = async (
+    key: string,
+    queued: TaskRecord,
+    now: number,
+  ): Promise<'started' | 'exists' | 'not-started'> => {
+    const engine = engines.get(queued.workflow);
+    if (!engine || queued.continueFrom !== undefined) return 'not-started';
+    let started: { snapshot: unknown; effects: Effect[] };
+    try {
+      started = engine.start({
+        taskId: queued.taskId,
+        tenant: queued.tenant,
+        input: queued.input,
+        options: queued.options,
+        at: now,
+      });
+    } catch (err) {
+      if (isWorkflowError(err)) return 'not-started';
+      throw err;
+    }
+    const record = startedRecord(queued, engine, started, now);
+    let revision: number;
+    try {
+      revision = await tasks.create(key, record);
+    } catch (err) {
+      if (err instanceof BusError && err.code === BusErrorCode.CasConflict) return 'exists';
+      throw err;
+    }
+    await written(key, undefined, { value: record, revision }, started.effects, 'task.submit');
+    return 'started';
   };
 
   const failUnknownWorkflow = async (key: string, entry: { value: TaskRecord; revision: number }) => {
@@ -344,27 +410,29 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
   const onSubmit = async (msg: WorkMessage<TaskSubmit>) => {
     const submit = msg.data;
     const key = taskKey(submit.tenant, submit.taskId);
-    // The API creates the record before it publishes; a submission from elsewhere gets one here. Try the
-    // create first: on the common path that is the only KV round trip before the first dispatch.
-    {
-      const now = clock.now();
-      const record: TaskRecord = {
-        v: 1,
-        taskId: submit.taskId,
-        tenant: submit.tenant,
-        workflow: submit.workflow,
-        status: 'queued',
-        input: submit.input,
-        options: submit.options as Record<string, unknown>,
-        metadata: submit.metadata,
-        ...(submit.continueFrom ? { continueFrom: submit.continueFrom } : {}),
-        createdAt: submit.submittedAt,
-        updatedAt: now,
-        seq: 0,
-        wakeAt: null,
-      };
+    const now = clock.now();
+    const queued: TaskRecord = {
+      v: 1,
+      taskId: submit.taskId,
+      tenant: submit.tenant,
+      workflow: submit.workflow,
+      status: 'queued',
+      input: submit.input,
+      options: submit.options as Record<string, unknown>,
+      metadata: submit.metadata,
+      ...(submit.continueFrom ? { continueFrom: submit.continueFrom } : {}),
+      createdAt: submit.submittedAt,
+      updatedAt: now,
+      seq: 0,
+      wakeAt: null,
+    };
+    // A submission whose record nobody wrote yet (the API writes it before it publishes) is created
+    // already started: one KV write before the first dispatch instead of two.
+    const created = submit.recorded ? 'exists' : await inTurn(key, () => createStarted(key, queued, now));
+    if (created === 'started') return;
+    if (created === 'not-started') {
       try {
-        remember(key, { value: record, revision: await tasks.create(key, record) });
+        remember(key, { value: queued, revision: await tasks.create(key, queued) });
       } catch (err) {
         if (!(err instanceof BusError && err.code === BusErrorCode.CasConflict)) throw err;
       }
