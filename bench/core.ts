@@ -37,6 +37,7 @@ for (const [name, r] of [
       `${r.breakdown.supervisorSubmit}/${r.breakdown.supervisorPerResult}, agent ${r.breakdown.agentPerStep}`,
   );
 }
+log(`GC during the timed tasks: ${JSON.stringify(hop.gc)}`);
 const burst = await runThroughputRound(cluster, { agentsPerRole: 1, tasks: 500, warmUp: 200, repeats: 1 });
 for (const [name, b] of [
   ['runAgent', burst.offline],

@@ -123,8 +123,26 @@ log(
         baseline.kvUpdate.p90,
         baseline.kvUpdate.p99,
       ],
+      [
+        'KV update (compare-and-set), 4 KB task record',
+        baseline.kvUpdateRecord.n,
+        baseline.kvUpdateRecord.p50,
+        baseline.kvUpdateRecord.p90,
+        baseline.kvUpdateRecord.p99,
+      ],
+      [
+        'work-queue delivery: publish → consumeWork handler',
+        baseline.workDelivery.n,
+        baseline.workDelivery.p50,
+        baseline.workDelivery.p90,
+        baseline.workDelivery.p99,
+      ],
     ],
-  ),
+  ) +
+    note(
+      `bus floor of one supervisor → agent → supervisor hop (2 deliveries + 1 record compare-and-set, p50s): ` +
+        `${baseline.hopFloorP50} ms; of a 4-step task: ${round(4 * baseline.hopFloorP50, 2)} ms`,
+    ),
 );
 
 // 2–5. Troupe --------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-import { Buckets, connect } from '@troupe/bus';
+import { Buckets, connect, subjects } from '@troupe/bus';
 import { z } from 'zod';
 import { startNatsServer } from '@troupe/bus/testing';
 import { benchSubjects } from '../bench-subjects.js';
@@ -14,6 +14,15 @@ export interface BaselineResult {
   jsPublishInFlight: { messages: number; inFlight: number; perSec: number };
   /** KV update with compare-and-set on the last revision, one at a time. */
   kvUpdate: LatencySummary;
+  /** The same with a 4 KB value, the size of a task record. */
+  kvUpdateRecord: LatencySummary;
+  /** A core publish into Troupe's work-queue stream until `consumeWork` runs the handler, one at a time. */
+  workDelivery: LatencySummary;
+  /**
+   * What one supervisor → agent → supervisor hop of Troupe's design waits for on the bus alone: two work-queue
+   * deliveries (the assignment, the result) and the record's compare-and-set, p50s added.
+   */
+  hopFloorP50: number;
 }
 
 export interface BaselineOptions {
@@ -72,11 +81,34 @@ export async function runBaseline(pool: ProcessPool, o: BaselineOptions): Promis
       revision = await kv.kv.update('key', body, revision);
     });
 
+    const record = new TextEncoder().encode(JSON.stringify({ text: 'x'.repeat(4_000) }));
+    let recordRevision = await kv.kv.put('record', record);
+    const kvUpdateRecord = await timed(o.publishes, 200, async () => {
+      recordRevision = await kv.kv.update('record', record, recordRevision);
+    });
+
+    let delivered: (() => void) | undefined;
+    const consumer = await bus.consumeWork({
+      role: 'bench-delivery',
+      schema: z.unknown(),
+      concurrency: 64,
+      handler: async () => delivered?.(),
+    });
+    const workDelivery = await timed(o.publishes, 200, async (i) => {
+      const handled = new Promise<void>((resolve) => (delivered = resolve));
+      bus.publish(subjects.work('bench-delivery'), { i });
+      await handled;
+    });
+    await consumer.stop();
+
     return {
       requestReply,
       jsPublishSequential,
       jsPublishInFlight: { messages: o.burst, inFlight, perSec: round(perSec, 0) },
       kvUpdate,
+      kvUpdateRecord,
+      workDelivery,
+      hopFloorP50: round(2 * workDelivery.p50 + kvUpdateRecord.p50, 3),
     };
   } finally {
     await bus.close();

@@ -326,7 +326,10 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
     const next = entry.value;
     applied++;
     if (before?.snapshot === undefined) metrics.taskStarted({ workflow: next.workflow });
-    remember(key, entry);
+    // A finished task is not read again (save for a stray late result): keeping it would only grow the heap
+    // the garbage collector walks.
+    if (TERMINAL_STATUSES.has(next.status)) cache.delete(key);
+    else remember(key, entry);
     await Promise.all([
       instrument({ taskId: next.taskId, workflow: next.workflow, event: label }, () =>
         carryOut(next, effects),
