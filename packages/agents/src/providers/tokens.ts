@@ -1,17 +1,26 @@
-import { countTokens as countGptTokens, decode, encode } from 'gpt-tokenizer';
+import { createRequire } from 'node:module';
 import type { ChatMessage, ToolSpec } from './chat.js';
 
 // Special-token strings such as `<|endoftext|>` are counted as plain text: they may appear in untrusted input.
 const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
 
+type Tokenizer = typeof import('gpt-tokenizer');
+let tokenizer: Tokenizer | undefined;
+/**
+ * The o200k tables take about 20 MB of heap, which every major garbage collection then walks: they are
+ * loaded on the first exact count, which an agent whose prompts fit their window by bytes never makes.
+ */
+const load = (): Tokenizer => (tokenizer ??= createRequire(import.meta.url)('gpt-tokenizer') as Tokenizer);
+
 /** Tokens in a text, by the o200k encoding (close enough for every provider when sizing a context window). */
 export function countTokens(text: string): number {
-  return text.length === 0 ? 0 : countGptTokens(text, PLAIN_TEXT);
+  return text.length === 0 ? 0 : load().countTokens(text, PLAIN_TEXT);
 }
 
 /** The first `maxTokens` tokens of a text. */
 export function truncateToTokens(text: string, maxTokens: number): string {
   if (maxTokens <= 0) return '';
+  const { encode, decode } = load();
   const tokens = encode(text, PLAIN_TEXT);
   return tokens.length <= maxTokens ? text : decode(tokens.slice(0, maxTokens));
 }
