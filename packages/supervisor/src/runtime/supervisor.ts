@@ -326,10 +326,10 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
     const next = entry.value;
     applied++;
     if (before?.snapshot === undefined) metrics.taskStarted({ workflow: next.workflow });
-    // A finished task is not read again (save for a stray late result): keeping it would only grow the heap
-    // the garbage collector walks.
-    if (TERMINAL_STATUSES.has(next.status)) cache.delete(key);
-    else remember(key, entry);
+    // Only running tasks stay cached. A finished one is not read again (save for a stray late result), and
+    // one that waits for a person hears nothing for minutes or days: keeping either costs its record's heap.
+    if (next.status === 'running') remember(key, entry);
+    else cache.delete(key);
     await Promise.all([
       instrument({ taskId: next.taskId, workflow: next.workflow, event: label }, () =>
         carryOut(next, effects),
