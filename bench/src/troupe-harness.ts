@@ -133,6 +133,11 @@ export interface TroupeCluster extends AsyncDisposable {
 }
 
 const decoder = new TextDecoder();
+interface TaskEventLike {
+  taskId: string;
+  type: string;
+  data?: Record<string, unknown>;
+}
 const INTERESTING = /"type":"(task\.completed|task\.failed|task\.cancelled|review\.requested)"/;
 
 export async function startTroupeCluster(pool: ProcessPool): Promise<TroupeCluster> {
@@ -155,7 +160,9 @@ export async function startTroupeCluster(pool: ProcessPool): Promise<TroupeClust
       const text = decoder.decode(msg.data);
       const match = INTERESTING.exec(text);
       if (!match) return;
-      const event = JSON.parse(text) as { taskId: string; data?: Record<string, unknown> };
+      // A log message holds one event or an array of them (a transition's events travel together).
+      const decoded = JSON.parse(text) as TaskEventLike | TaskEventLike[];
+      const event = Array.isArray(decoded) ? decoded.find((e) => e.type === match[1])! : decoded;
       const waiter = waiters.get(event.taskId);
       if (!waiter) return;
       switch (match[1]) {

@@ -15,6 +15,7 @@ import {
   jetstreamManager,
   type JetStreamClient,
   type JetStreamManager,
+  type JsMsg,
   type PubAck,
 } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
@@ -33,6 +34,7 @@ import {
 import { DeadLetterSchema, PayloadRefSchema, type DeadLetter, type PayloadRef } from './envelopes.js';
 import { BusError, BusErrorCode, toTroupeError } from './errors.js';
 import { TypedKv } from './kv.js';
+import { LOG_SLOTS, LogBatcher, logRecords } from './log-batcher.js';
 import { readCredsFile, resolveConnectOptions, type ConnectOptions } from './options.js';
 import { subjects } from './subjects.js';
 import {
@@ -59,6 +61,22 @@ import {
 
 /** Room left in a message for headers when deciding whether a body must go to the object store. */
 const HEADER_ROOM = 4 * 1024;
+
+export interface StreamReadOptions {
+  /** The first stream sequence to read. */
+  startSeq?: number;
+  /** Read the records after this one (a `position` from an earlier read): for resuming. */
+  after?: number;
+}
+
+/** A record read from a stream: its message's sequence, its index in that message, and its position. */
+export interface StoredRecord<T> {
+  seq: number;
+  index: number;
+  /** `seq * LOG_SLOTS + index`: increases with every record of the stream, usable as a resume point. */
+  position: number;
+  data: T;
+}
 
 export interface PublishOptions {
   headers?: Record<string, string>;
@@ -107,6 +125,7 @@ export class Bus {
   private artifacts: Promise<ObjectStore> | undefined;
   private readonly advisorySubs: Subscription[] = [];
   private closed = false;
+  private readonly logs: LogBatcher;
 
   constructor(
     readonly nc: NatsConnection,
@@ -119,6 +138,21 @@ export class Bus {
     this.topology = resolveTopology(topology);
     this.kvm = new Kvm(js);
     this.objm = new Objm(js);
+    const encoder = new TextEncoder();
+    this.logs = new LogBatcher({
+      maxBody: this.maxPayload - HEADER_ROOM,
+      headers: () => {
+        const carrier = headerCarrier(undefined);
+        traceHooks().inject(carrier);
+        return (msgId) => {
+          if (msgId) carrier.set('Nats-Msg-Id', msgId);
+          return carrier.headers;
+        };
+      },
+      send: (subject, body, headers) => this.nc.publish(subject, encoder.encode(body), { headers }),
+      sendLarge: (subject, value, msgId) =>
+        this.publishDurable(subject, value, msgId !== undefined ? { msgId } : {}),
+    });
   }
 
   /** The server's max_payload, in bytes. */
@@ -241,21 +275,19 @@ export class Bus {
   }
 
   /**
-   * Appends to a stream without waiting for the server's acknowledgement: for the many small records of
-   * a log (progress events, audit records) where a request per record costs more than the record. The
-   * server still deduplicates by `msgId`; call `flush()` once after a batch to know the server has them.
-   * Bodies over max_payload take the acknowledged path through the object store.
+   * Appends a record to a log stream (progress events, audit records) without waiting for the server's
+   * acknowledgement: a request per record costs more than the record. Records appended to one subject in
+   * the same turn of the event loop go out as one message (see `LogBatcher`); the server deduplicates by
+   * `msgId`. Call `flush()` once after a batch to know the server has them. A record over max_payload takes
+   * the acknowledged path through the object store, after what was queued before it.
    */
   append(subject: string, value: unknown, options: { msgId?: string } = {}): void | Promise<unknown> {
-    const body = encodeJson(value);
-    if (body.length > this.maxPayload - HEADER_ROOM) return this.publishDurable(subject, value, options);
-    const headers = this.outgoingHeaders(options.msgId ? { 'Nats-Msg-Id': options.msgId } : undefined);
-    this.nc.publish(subject, body, { headers });
-    return undefined;
+    return this.logs.add(subject, value, options.msgId);
   }
 
-  /** Resolves once the server has processed everything this connection sent before. */
+  /** Sends the queued log records, then resolves once the server has processed everything sent before. */
   async flush(): Promise<void> {
+    await this.logs.sendAll();
     await this.nc.flush();
   }
 
@@ -519,32 +551,30 @@ export class Bus {
   // ---- streams as logs -----------------------------------------------------------------------------
 
   /**
-   * Reads stored messages of a stream (events, audit, dead letters) from `startSeq`, filtered by subject,
-   * without creating a durable consumer.
+   * Reads the records stored in a stream (events, audit, dead letters) from `startSeq` or after a record's
+   * `position`, filtered by subject, without creating a durable consumer. A message that holds an array
+   * (a log batch, see `append`) yields each element.
    */
   async readStream<T>(
     stream: string,
     filterSubject: string,
     schema: z.ZodType<T>,
-    options: { startSeq?: number; limit?: number } = {},
+    options: StreamReadOptions & { limit?: number } = {},
   ): Promise<T[]> {
-    const out: T[] = [];
-    for (const item of await this.readStreamWithSeq(stream, filterSubject, schema, options))
-      out.push(item.data);
-    return out;
+    return (await this.readStreamWithSeq(stream, filterSubject, schema, options)).map((r) => r.data);
   }
 
   async readStreamWithSeq<T>(
     stream: string,
     filterSubject: string,
     schema: z.ZodType<T>,
-    options: { startSeq?: number; limit?: number } = {},
-  ): Promise<Array<{ seq: number; data: T }>> {
+    options: StreamReadOptions & { limit?: number } = {},
+  ): Promise<Array<StoredRecord<T>>> {
     const limit = options.limit ?? 1_000;
     const info = await this.jsm.streams.info(stream);
     if (info.state.messages === 0) return [];
     const { created, consumer } = await this.ephemeralReader(stream, filterSubject, options);
-    const out: Array<{ seq: number; data: T }> = [];
+    const out: Array<StoredRecord<T>> = [];
     try {
       let pending = created.num_pending;
       while (out.length < limit && pending > 0) {
@@ -556,10 +586,8 @@ export class Bus {
         for await (const m of batch) {
           got++;
           pending = m.info.pending;
-          try {
-            out.push({ seq: m.seq, data: await this.decodeStored(m.data, m.headers, m.subject, schema) });
-          } catch {
-            // A record that no longer decodes is skipped here; it stays in the stream for inspection.
+          for (const record of await this.storedRecords(m, schema, options.after)) {
+            if (out.length < limit) out.push(record);
           }
         }
         if (got === 0) break;
@@ -571,20 +599,19 @@ export class Bus {
   }
 
   /**
-   * Follows a stream from `startSeq` (or from now), filtered by one subject, until `stop()`: stored
-   * messages first, then live ones. Undecodable records are skipped.
+   * Follows a stream from `startSeq`, after a `position`, or from now, filtered by one subject, until
+   * `stop()`: stored records first, then live ones. Undecodable records are skipped.
    */
   async tailStream<T>(
     stream: string,
     filterSubject: string,
     schema: z.ZodType<T>,
-    options: { startSeq?: number; fromNow?: boolean } = {},
-  ): Promise<AsyncIterable<{ seq: number; data: T }> & { stop(): Promise<void> }> {
+    options: StreamReadOptions & { fromNow?: boolean } = {},
+  ): Promise<AsyncIterable<StoredRecord<T>> & { stop(): Promise<void> }> {
     const { created, consumer } = await this.ephemeralReader(stream, filterSubject, options);
     const messages = await consumer.consume({ max_messages: 256, idle_heartbeat: 5_000, expires: 30_000 });
-    const decode = (m: { data: Uint8Array; headers?: MsgHdrs; subject: string }) =>
-      this.decodeStored(m.data, m.headers, m.subject, schema);
     const jsm = this.jsm;
+    const storedRecords = (m: JsMsg) => this.storedRecords(m, schema, options.after);
     let stopped = false;
     const stop = async () => {
       if (stopped) return;
@@ -596,18 +623,34 @@ export class Bus {
       stop,
       async *[Symbol.asyncIterator]() {
         try {
-          for await (const m of messages) {
-            try {
-              yield { seq: m.seq, data: await decode(m) };
-            } catch {
-              // skipped: see readStream
-            }
-          }
+          for await (const m of messages) yield* await storedRecords(m);
         } finally {
           await stop();
         }
       },
     };
+  }
+
+  /**
+   * The records of one stored message, each with its position; those at or before `after` are left out.
+   * A record that no longer decodes is skipped here; it stays in the stream for inspection.
+   */
+  private async storedRecords<T>(m: JsMsg, schema: z.ZodType<T>, after: number | undefined) {
+    let decoded: unknown;
+    try {
+      const body = isPayloadRef(m.headers) ? await this.loadPayload(m.data, m.subject) : m.data;
+      decoded = parseJson(body, m.subject);
+    } catch {
+      return [];
+    }
+    const out: Array<StoredRecord<T>> = [];
+    logRecords(decoded).forEach((value, index) => {
+      const position = m.seq * LOG_SLOTS + index;
+      if (after !== undefined && position <= after) return;
+      const parsed = schema.safeParse(value);
+      if (parsed.success) out.push({ seq: m.seq, index, position, data: parsed.data });
+    });
+    return out;
   }
 
   /**
@@ -617,30 +660,22 @@ export class Bus {
   private async ephemeralReader(
     stream: string,
     filterSubject: string,
-    options: { startSeq?: number; fromNow?: boolean },
+    options: StreamReadOptions & { fromNow?: boolean },
   ) {
+    const startSeq =
+      options.after !== undefined ? Math.floor(options.after / LOG_SLOTS) || 1 : options.startSeq;
     const created = await this.jsm.consumers.add(stream, {
       filter_subject: filterSubject,
       ack_policy: AckPolicy.None,
       inactive_threshold: 30_000_000_000,
       mem_storage: true,
-      ...(options.startSeq
-        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: options.startSeq }
+      ...(startSeq
+        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: startSeq }
         : options.fromNow
           ? { deliver_policy: DeliverPolicy.New }
           : { deliver_policy: DeliverPolicy.All }),
     });
     return { created, consumer: await this.js.consumers.get(stream, created.name) };
-  }
-
-  private async decodeStored<T>(
-    data: Uint8Array,
-    headers: MsgHdrs | undefined,
-    subject: string,
-    schema: z.ZodType<T>,
-  ) {
-    const body = isPayloadRef(headers) ? await this.loadPayload(data, subject) : data;
-    return validateEnvelope(schema, parseJson(body, subject), subject);
   }
 
   // ---- KV ------------------------------------------------------------------------------------------
@@ -666,6 +701,7 @@ export class Bus {
     this.closed = true;
     for (const sub of this.advisorySubs) sub.unsubscribe();
     if (this.nc.isClosed()) return;
+    this.logs.drain();
     const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), this.drainTimeoutMs).unref());
     const result = await Promise.race([this.nc.drain().then(() => 'drained' as const), timer]).catch(
       () => 'failed',

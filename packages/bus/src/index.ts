@@ -6,7 +6,10 @@ export type {
   RequestOptions,
   Incoming,
   WorkConsumerOptions,
+  StreamReadOptions,
+  StoredRecord,
 } from './bus.js';
+export { LOG_SLOTS } from './log-batcher.js';
 export type { ConnectOptions } from './options.js';
 export { resolveConnectOptions } from './options.js';
 export { subjects, parseSubject } from './subjects.js';

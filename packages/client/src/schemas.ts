@@ -279,7 +279,12 @@ export const AuditQuerySchema = z
   .strict();
 export type AuditQuery = z.output<typeof AuditQuerySchema>;
 
-export const AuditEntrySchema = AuditRecordSchema.extend({ seq: z.number().int() }).meta({
+export const AuditEntrySchema = AuditRecordSchema.extend({
+  seq: z
+    .number()
+    .int()
+    .meta({ description: "The record's position in the task's audit log: pass it as `after` to read on." }),
+}).meta({
   id: 'AuditEntry',
 });
 export type AuditEntry = z.infer<typeof AuditEntrySchema>;

@@ -81,8 +81,8 @@ export class EventStreams {
         beat();
       }, this.o.heartbeatMs);
     };
-    const send = (seq: number, event: TaskEvent) =>
-      write(`id: ${seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+    const send = (position: number, event: TaskEvent) =>
+      write(`id: ${position}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
     const end = async (status: string) => {
       await write(`event: end\ndata: ${JSON.stringify({ status })}\n\n`);
       close();
@@ -92,30 +92,25 @@ export class EventStreams {
       await write(`retry: ${this.o.retryMs}\n\n`);
       beat();
       const filter = subjects.event(record.taskId);
-      const startSeq = lastEventId !== undefined ? lastEventId + 1 : undefined;
+      const resume = lastEventId !== undefined ? { after: lastEventId } : {};
       if (isFinalStatus(record.status)) {
         // Nothing more will come: what is stored is the whole story.
         const stored = await bus.readStreamWithSeq(Streams.Events, filter, TaskEventSchema, {
-          ...(startSeq !== undefined ? { startSeq } : {}),
+          ...resume,
           limit: 100_000,
         });
-        for (const { seq, data } of stored) await send(seq, data);
+        for (const { position, data } of stored) await send(position, data);
         await end(record.status);
         return;
       }
-      const tail = await bus.tailStream(
-        Streams.Events,
-        filter,
-        TaskEventSchema,
-        startSeq !== undefined ? { startSeq } : {},
-      );
+      const tail = await bus.tailStream(Streams.Events, filter, TaskEventSchema, resume);
       stopTail = () => tail.stop();
       if (closed) {
         await tail.stop();
         return;
       }
-      for await (const { seq, data } of tail) {
-        await send(seq, data);
+      for await (const { position, data } of tail) {
+        await send(position, data);
         if (isTerminalEventType(data.type)) {
           await end(data.type.slice('task.'.length));
           break;

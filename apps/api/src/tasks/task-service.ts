@@ -550,7 +550,7 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
       let records;
       try {
         records = await bus.readStreamWithSeq(Streams.Audit, subjects.audit(id), AuditRecordSchema, {
-          ...(query.after !== undefined ? { startSeq: query.after + 1 } : {}),
+          ...(query.after !== undefined ? { after: query.after } : {}),
           limit: query.limit,
         });
       } catch (err) {
@@ -558,8 +558,8 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
       }
       return {
         id,
-        records: records.map((r) => ({ ...r.data, seq: r.seq })),
-        nextAfter: records.length === query.limit ? records[records.length - 1]!.seq : null,
+        records: records.map((r) => ({ ...r.data, seq: r.position })),
+        nextAfter: records.length === query.limit ? records[records.length - 1]!.position : null,
       };
     },
     async trace(principal, id) {

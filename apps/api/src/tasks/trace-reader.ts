@@ -1,11 +1,11 @@
 import { Streams, subjects, type Bus } from '@troupe/bus';
 import type { TraceSpan } from '@troupe/client';
-import { SpanBatchSchema } from '@troupe/telemetry';
+import { SpanRecordSchema } from '@troupe/telemetry';
 
 /** Spans may be published a little before a record's `createdAt` (clock skew between processes). */
 const SKEW_MS = 5_000;
-/** Span-feed messages read at most per trace request (each holds up to 100 spans). */
-const MAX_BATCHES = 5_000;
+/** Spans read at most per trace request (the span feed sends up to 100 per message). */
+const MAX_SPANS = 100_000;
 
 /**
  * A task's spans from the span stream. Every process publishes to one subject, so the stream cannot be
@@ -26,21 +26,16 @@ export async function readTaskSpans(
     query.since - SKEW_MS,
   );
   if (startSeq === undefined) return [];
-  const batches = await bus.readStreamWithSeq(Streams.Spans, subjects.spans(), SpanBatchSchema, {
+  // Each message is a batch (an array) of spans; the reader hands them out one by one.
+  const stored = await bus.readStream(Streams.Spans, subjects.spans(), SpanRecordSchema, {
     startSeq,
-    limit: MAX_BATCHES,
+    limit: MAX_SPANS,
   });
-  const spans: TraceSpan[] = [];
-  for (const { data } of batches) {
-    for (const span of data) {
-      if (
-        (query.traceId !== null && span.traceId === query.traceId) ||
-        span.attrs['troupe.task.id'] === query.taskId
-      ) {
-        spans.push(span);
-      }
-    }
-  }
+  const spans: TraceSpan[] = stored.filter(
+    (span) =>
+      (query.traceId !== null && span.traceId === query.traceId) ||
+      span.attrs['troupe.task.id'] === query.taskId,
+  );
   spans.sort((a, b) => a.start - b.start);
   return spans;
 }

@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  connect,
+  LOG_SLOTS,
+  Streams,
+  subjects,
+  TaskEventSchema,
+  type Bus,
+  type TaskEvent,
+} from '@troupe/bus';
+import { startNatsServer, type NatsServer } from '@troupe/bus/testing';
+
+const event = (taskId: string, n: number, blob = ''): TaskEvent => ({
+  v: 1,
+  taskId,
+  type: 'tick',
+  at: n,
+  data: { n, ...(blob ? { blob } : {}) },
+});
+
+/** Log records appended in one turn share a message; readers hand them out one by one with positions. */
+describe('appending to log streams on a real nats-server', () => {
+  let server: NatsServer;
+  let bus: Bus;
+  const messagesOn = async (subject: string) =>
+    (await bus.jsm.streams.info(Streams.Events, { subjects_filter: subject })).state.subjects?.[subject] ?? 0;
+
+  beforeAll(async () => {
+    server = await startNatsServer({ maxPayload: 64 * 1024 });
+    bus = await connect({ servers: server.url });
+    await bus.ensureTopology();
+  });
+  afterAll(async () => {
+    await bus.close();
+    await server[Symbol.asyncDispose]();
+  });
+
+  it('records appended in one turn are one message, read back in order, resumable after any position', async () => {
+    const subject = subjects.event('batch');
+    for (let n = 0; n < 5; n++) bus.append(subject, event('batch', n), { msgId: `batch.${n}` });
+    await bus.flush();
+    bus.append(subject, event('batch', 5), { msgId: 'batch.5' });
+    await bus.flush();
+    expect(await messagesOn(subject)).toBe(2);
+
+    const read = await bus.readStreamWithSeq(Streams.Events, subject, TaskEventSchema);
+    expect(read.map((r) => r.data.data['n'])).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(read.map((r) => r.index)).toEqual([0, 1, 2, 3, 4, 0]);
+    expect(read.every((r) => r.position === r.seq * LOG_SLOTS + r.index)).toBe(true);
+
+    const afterThird = await bus.readStream(Streams.Events, subject, TaskEventSchema, {
+      after: read[2]!.position,
+    });
+    expect(afterThird.map((e) => e.data['n'])).toEqual([3, 4, 5]);
+
+    const tail = await bus.tailStream(Streams.Events, subject, TaskEventSchema, { after: read[4]!.position });
+    const live: unknown[] = [];
+    for await (const r of tail) {
+      live.push(r.data.data['n']);
+      if (live.length === 1) bus.append(subject, event('batch', 6), { msgId: 'batch.6' });
+      if (live.length === 2) break;
+    }
+    expect(live).toEqual([5, 6]);
+  });
+
+  it('the same records sent again are dropped by the server, as one message', async () => {
+    const subject = subjects.event('again');
+    const send = async () => {
+      for (let n = 0; n < 3; n++) bus.append(subject, event('again', n), { msgId: `again.${n}` });
+      await bus.flush();
+    };
+    await send();
+    await send();
+    expect(await messagesOn(subject)).toBe(1);
+    expect(await bus.readStream(Streams.Events, subject, TaskEventSchema)).toHaveLength(3);
+  });
+
+  it('a record too large for a message goes alone through the object store, after what came before it', async () => {
+    const subject = subjects.event('large');
+    bus.append(subject, event('large', 0), { msgId: 'large.0' });
+    const stored = bus.append(subject, event('large', 1, 'x'.repeat(100_000)), { msgId: 'large.1' });
+    bus.append(subject, event('large', 2), { msgId: 'large.2' });
+    await Promise.all([stored, bus.flush()]);
+    const read = await bus.readStream(Streams.Events, subject, TaskEventSchema);
+    expect(read.map((e) => e.data['n'])).toEqual([0, 1, 2]);
+    expect(read[1]!.data['blob']).toHaveLength(100_000);
+  });
+
+  it('splits a turn whose records would not fit one message', async () => {
+    const subject = subjects.event('split');
+    for (let n = 0; n < 8; n++)
+      bus.append(subject, event('split', n, 'y'.repeat(20_000)), { msgId: `split.${n}` });
+    await bus.flush();
+    expect(await messagesOn(subject)).toBeGreaterThan(1);
+    const read = await bus.readStream(Streams.Events, subject, TaskEventSchema);
+    expect(read.map((e) => e.data['n'])).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+});
