@@ -128,7 +128,14 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
     }
   });
 
-  const runStep = async (assignment: StepAssignment): Promise<StepResult> => {
+  /**
+   * Runs a step. `logged` settles once its progress events and audit records are flushed; they are sent
+   * before the call returns (unless one too large for a message is still on its way through the object
+   * store), so a result published next goes out after them on the same connection.
+   */
+  const runStep = async (
+    assignment: StepAssignment,
+  ): Promise<{ result: StepResult; logged: Promise<unknown> }> => {
     const controller = new AbortController();
     const perTask = running.get(assignment.taskId) ?? new Map<string, AbortController>();
     perTask.set(assignment.stepKey, controller);
@@ -184,9 +191,19 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
         if (appended) pending.push(appended);
       },
     };
+    const logged = () => {
+      if (eventSeq + auditSeq > 0) pending.push(bus.flush());
+      return Promise.allSettled(pending);
+    };
     try {
       const outcome = await instrument(assignment, agentId, () => options.execute(ctx));
-      return { ...resultHeader(), ok: true, output: outcome.output, usage: outcome.usage };
+      const result: StepResult = {
+        ...resultHeader(),
+        ok: true,
+        output: outcome.output,
+        usage: outcome.usage,
+      };
+      return { result, logged: logged() };
     } catch (err) {
       const failure: StepFailure = controller.signal.aborted
         ? {
@@ -196,12 +213,16 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
           }
         : classify(err);
       const error: StepError = { code: failure.code, message: failure.message, retryable: failure.retryable };
-      return { ...resultHeader(), ok: false, error, ...(failure.usage ? { usage: failure.usage } : {}) };
+      const result: StepResult = {
+        ...resultHeader(),
+        ok: false,
+        error,
+        ...(failure.usage ? { usage: failure.usage } : {}),
+      };
+      return { result, logged: logged() };
     } finally {
       perTask.delete(assignment.stepKey);
       if (perTask.size === 0) running.delete(assignment.taskId);
-      if (eventSeq + auditSeq > 0) pending.push(bus.flush());
-      await Promise.allSettled(pending);
     }
   };
 
@@ -215,10 +236,15 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
         handler: async (msg) => {
           inFlight++;
           try {
-            const result = await runStep(msg.data);
-            await bus.publishDurable(subjects.result(result.taskId), result, {
-              msgId: `result.${result.taskId}.${result.stepKey}.${result.attempt}`,
-            });
+            // The step's log goes out first; waiting for its flush before publishing the result would add a
+            // round trip to every hop without ordering anything the connection does not already order.
+            const { result, logged } = await runStep(msg.data);
+            await Promise.all([
+              logged,
+              bus.publishDurable(subjects.result(result.taskId), result, {
+                msgId: `result.${result.taskId}.${result.stepKey}.${result.attempt}`,
+              }),
+            ]);
           } finally {
             inFlight--;
           }
