@@ -284,14 +284,14 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
         await unchanged?.(record);
         return true;
       }
-      const view = engine.view(snapshot);
+      const view = engine.status(snapshot);
       const complete = effects.find((e) => e.kind === 'complete');
       const next: TaskRecord = {
         ...record,
         status: view.status,
         updatedAt: now,
         seq: record.seq + 1,
-        wakeAt: view.wakeAt ?? null,
+        wakeAt: view.wakeAt,
         snapshot,
         ...(complete && complete.kind === 'complete'
           ? {
@@ -345,13 +345,13 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
     started: { snapshot: unknown; effects: readonly Effect[] },
     now: number,
   ): TaskRecord => {
-    const view = engine.view(started.snapshot);
+    const view = engine.status(started.snapshot);
     return {
       ...record,
       status: view.status,
       updatedAt: now,
       seq: record.seq + 1,
-      wakeAt: view.wakeAt ?? null,
+      wakeAt: view.wakeAt,
       snapshot: started.snapshot,
     };
   };

@@ -142,6 +142,8 @@ describe('workflow engine: shapes', () => {
     expect(d.status).toBe('running');
     expect(d.snapshot.value).toBe('running');
     expect(d.ctx.wakeAt).toBe(T0 + 120_000);
+    const engine = createWorkflowEngine(single);
+    expect(engine.status(d.snapshot)).toEqual({ status: 'running', wakeAt: T0 + 120_000 });
 
     const done = d.succeed('answer', { text: 'Because.' }, { at: T0 + 5_000 });
     expect(done.changed).toBe(true);
@@ -156,6 +158,7 @@ describe('workflow engine: shapes', () => {
       result: { answer: { text: 'Because.' } },
     });
     expect(d.view.result).toEqual({ answer: { text: 'Because.' } });
+    expect(engine.status(d.snapshot)).toEqual({ status: 'completed', wakeAt: null });
     expect(d.view.usage).toEqual({ inputTokens: 100, outputTokens: 50, costUsd: 0.001 });
 
     expect(d.succeed('answer', { text: 'again' }, { attempt: 1 }).changed).toBe(false);

@@ -2,7 +2,7 @@ import { createActor, type AnyActorScope } from 'xstate';
 import type { EngineContext } from './context.js';
 import { isFinal } from './context.js';
 import { inputFor } from './dispatch.js';
-import type { Effect } from './effects.js';
+import type { Effect, TaskStatus } from './effects.js';
 import { WorkflowError, WorkflowErrorCode, errorMessage } from './errors.js';
 import { WorkflowEventSchema } from './events.js';
 import type { WorkflowEvent } from './events.js';
@@ -68,6 +68,8 @@ export interface WorkflowEngine<TInput = unknown, TResult = unknown> {
   apply(snapshot: unknown, event: WorkflowEvent): ApplyResult;
   /** A compact, serializable view for the API. */
   view(snapshot: unknown, options?: ViewOptions): TaskView;
+  /** What a runtime stores beside the snapshot on every write: the task's status and next timer. */
+  status(snapshot: unknown): { status: TaskStatus; wakeAt: number | null };
   /**
    * The effects of the snapshot's last transition, complete again (the persisted outbox leaves out dispatch
    * inputs and results). For a runtime that wrote a snapshot and died before carrying its effects out.
@@ -269,6 +271,11 @@ export function createWorkflowEngine<TInput, TResult>(
 
     view(snapshot, options) {
       return viewTask(wf, checkSnapshot(snapshot), options);
+    },
+
+    status(snapshot) {
+      const ctx = checkSnapshot(snapshot);
+      return { status: ctx.status, wakeAt: ctx.wakeAt };
     },
 
     pendingEffects(snapshot) {
