@@ -1,9 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Buckets, connect, newTaskId, Streams, subjects, type Bus } from '@troupe/bus';
+import { Buckets, connect, newTaskId, Streams, subjects, type Bus, type TaskSubmit } from '@troupe/bus';
 import { startNatsServer, type NatsServer } from '@troupe/bus/testing';
 import { builtinWorkflows } from '../workflows/index.js';
 import { runSupervisor } from './supervisor.js';
 import { TaskRecordSchema, taskKey, type TaskRecord } from './task-record.js';
+
+/** A submission of the built-in `ask` workflow for tenant acme, as a program would publish it. */
+const submission = (taskId: string, input: unknown): TaskSubmit => ({
+  v: 1,
+  taskId,
+  tenant: 'acme',
+  workflow: 'ask',
+  input,
+  options: {},
+  metadata: {},
+  submittedAt: 1,
+});
 
 describe('runSupervisor on a real nats-server', () => {
   let server: NatsServer;
@@ -47,20 +59,9 @@ describe('runSupervisor on a real nats-server', () => {
     const supervisor = await runSupervisor({ bus, workflows: builtinWorkflows });
     try {
       await expect.poll(async () => (await tasks.get(key))?.value.status).toBe('cancelled');
-      await bus.publishDurable(
-        subjects.taskSubmit(),
-        {
-          v: 1,
-          taskId,
-          tenant: 'acme',
-          workflow: 'ask',
-          input: { question: 'q' },
-          options: {},
-          metadata: {},
-          submittedAt: 1,
-        },
-        { msgId: taskId },
-      );
+      await bus.publishDurable(subjects.taskSubmit(), submission(taskId, { question: 'q' }), {
+        msgId: taskId,
+      });
       await expect
         .poll(
           async () =>
@@ -84,20 +85,7 @@ describe('runSupervisor on a real nats-server', () => {
     const supervisor = await runSupervisor({ bus, workflows: builtinWorkflows });
     try {
       const taskId = newTaskId();
-      await bus.publishDurable(
-        subjects.taskSubmit(),
-        {
-          v: 1,
-          taskId,
-          tenant: 'acme',
-          workflow: 'ask',
-          input: { nope: 1 },
-          options: {},
-          metadata: {},
-          submittedAt: 1,
-        },
-        { msgId: taskId },
-      );
+      await bus.publishDurable(subjects.taskSubmit(), submission(taskId, { nope: 1 }), { msgId: taskId });
       await expect.poll(async () => (await tasks.get(taskKey('acme', taskId)))?.value.status).toBe('failed');
       expect((await tasks.get(taskKey('acme', taskId)))!.value.error?.message).toMatch(/question/);
     } finally {
@@ -117,16 +105,7 @@ describe('runSupervisor on a real nats-server', () => {
         if (e.operation === 'PUT') versions.push(TaskRecordSchema.parse(e.json()));
     })();
     const workBefore = (await bus.jsm.streams.info(Streams.Work)).state.messages;
-    const submit = {
-      v: 1,
-      taskId,
-      tenant: 'acme',
-      workflow: 'ask',
-      input: { question: 'q' },
-      options: {},
-      metadata: {},
-      submittedAt: 1,
-    };
+    const submit = submission(taskId, { question: 'q' });
     try {
       await bus.publishDurable(subjects.taskSubmit(), submit, { msgId: taskId });
       await expect.poll(() => versions.length).toBe(1);

@@ -123,6 +123,9 @@ describe('supervisor wake-ups on a real nats-server', () => {
     return assignments.find((a) => a.taskId === taskId && a.stepId === stepId)!;
   };
   const writesOf = (taskId: string) => writes.filter((w) => w.key === taskKey('acme', taskId));
+  /** A supervisor that other supervisors' wake-ups reach after 500 ms. */
+  const startSupervisor = (clock: SimulatedClock, supervisorId: string) =>
+    runSupervisor({ bus, workflows: [workflow], clock, supervisorId, foreignWakeGraceMs: 500 });
 
   it('writes a wake-up when a task starts and removes it when it ends; later deadlines write nothing', async () => {
     const clock = createSimulatedClock(T0);
@@ -141,7 +144,7 @@ describe('supervisor wake-ups on a real nats-server', () => {
 
   it('a wake-up that comes before the real deadline stores the real one; the deadline then fires', async () => {
     const clock = createSimulatedClock(T0);
-    const first = await runSupervisor({ bus, workflows: [workflow], clock, supervisorId: 'first' });
+    const first = await startSupervisor(clock, 'first');
     const tasks = await bus.kv(Buckets.Tasks, TaskRecordSchema);
     const taskId = newTaskId();
     await submit(taskId);
@@ -149,13 +152,7 @@ describe('supervisor wake-ups on a real nats-server', () => {
     await assignmentOf(taskId, 'b');
     await first.stop();
     // KV still holds step a's deadline; the other supervisor wakes for it and finds nothing due.
-    const second = await runSupervisor({
-      bus,
-      workflows: [workflow],
-      clock,
-      supervisorId: 'second',
-      foreignWakeGraceMs: 500,
-    });
+    const second = await startSupervisor(clock, 'second');
     try {
       expect(writesOf(taskId)).toEqual([{ key: taskKey('acme', taskId), op: 'PUT', wakeAt: T0 + 1_000 }]);
       clock.increment(1_500);
@@ -175,20 +172,14 @@ describe('supervisor wake-ups on a real nats-server', () => {
 
   it("a stopped supervisor's deadline fires in another one after the grace period", async () => {
     const clock = createSimulatedClock(T0);
-    const first = await runSupervisor({ bus, workflows: [workflow], clock, supervisorId: 'first' });
+    const first = await startSupervisor(clock, 'first');
     const tasks = await bus.kv(Buckets.Tasks, TaskRecordSchema);
     const taskId = newTaskId();
     await submit(taskId);
     await assignmentOf(taskId, 'a');
     await expect.poll(() => writesOf(taskId).length).toBe(1);
     await first.stop();
-    const second = await runSupervisor({
-      bus,
-      workflows: [workflow],
-      clock,
-      supervisorId: 'second',
-      foreignWakeGraceMs: 500,
-    });
+    const second = await startSupervisor(clock, 'second');
     try {
       clock.increment(1_000);
       expect((await tasks.get(taskKey('acme', taskId)))!.value.status).toBe('running');
