@@ -1,10 +1,11 @@
 import { createRequire } from 'node:module';
+import type * as GptTokenizer from 'gpt-tokenizer';
 import type { ChatMessage, ToolSpec } from './chat.js';
 
 // Special-token strings such as `<|endoftext|>` are counted as plain text: they may appear in untrusted input.
 const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
 
-type Tokenizer = typeof import('gpt-tokenizer');
+type Tokenizer = typeof GptTokenizer;
 let tokenizer: Tokenizer | undefined;
 /**
  * The o200k tables take about 20 MB of heap, which every major garbage collection then walks: they are
