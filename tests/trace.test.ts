@@ -26,8 +26,9 @@ describe('one trace per task across processes', () => {
       const taskId = await submitTask(bus, 'report', {
         question: 'What does a JetStream consumer acknowledge?',
       });
-      // Spans arrive in batches from six processes: wait until the task's trace is whole (one root) and
-      // reaches the reviewer.
+      // Spans arrive in batches from six processes, in no particular order: wait until the task's trace is
+      // whole (one root) and has every role's agent span.
+      const roles = ['planner', 'researcher', 'analyst', 'drafter', 'reviewer'];
       const rootsOf = (trace: ReceivedSpan[]) => {
         const ids = new Set(trace.map((x) => x.spanId));
         return trace.filter((x) => !x.parentSpanId || !ids.has(x.parentSpanId));
@@ -38,7 +39,10 @@ describe('one trace per task across processes', () => {
         );
         if (!root) return false;
         const trace = all.filter((x) => x.traceId === root.traceId);
-        return trace.some((x) => x.name === 'invoke_agent reviewer') && rootsOf(trace).length === 1;
+        return (
+          roles.every((role) => trace.some((x) => x.name === `invoke_agent ${role}`)) &&
+          rootsOf(trace).length === 1
+        );
       }, 90_000);
       const ofTask = spans.filter(
         (s) => s.attributes['troupe.task.id'] === taskId || s.attributes['gen_ai.conversation.id'] === taskId,
@@ -48,9 +52,7 @@ describe('one trace per task across processes', () => {
       const [traceId] = [...traceIds];
       const trace = spans.filter((s) => s.traceId === traceId);
       const names = new Set(trace.map((s) => s.name));
-      for (const role of ['planner', 'researcher', 'analyst', 'drafter', 'reviewer']) {
-        expect(names).toContain(`invoke_agent ${role}`);
-      }
+      for (const role of roles) expect(names).toContain(`invoke_agent ${role}`);
       expect(names).toContain('chat offline-1');
       expect(names).toContain('execute_tool search_corpus');
       // Every span's parent is a span of the same trace, except the root.
