@@ -1,3 +1,4 @@
+import { LOG_SLOTS } from '@troupe/bus';
 import { createSimulatedClock } from '@troupe/bus/testing';
 import { createClient } from '@troupe/client';
 import { describe, expect, it } from 'vitest';
@@ -51,6 +52,11 @@ describe('task events (SSE)', () => {
     for await (const frame of sseFrames(await openEvents(troupe.url, id, { 'last-event-id': lastId })))
       second.push(frame);
     expect(second.at(-1)).toMatchObject({ event: 'end', data: JSON.stringify({ status: 'completed' }) });
+    // Step one's success and step two's dispatch are one transition, stored as one message: the second
+    // connection starts inside it.
+    expect(eventsOf(second)[0]!.event).toBe('step.dispatched');
+    const messageOf = (id: string) => Math.floor(Number(id) / LOG_SLOTS);
+    expect(messageOf(eventsOf(second)[0]!.id!)).toBe(messageOf(lastId));
 
     // A fresh full read is the reference: the two halves add up to it exactly.
     const full: SseFrame[] = [];

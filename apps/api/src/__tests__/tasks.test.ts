@@ -74,8 +74,10 @@ describe('tasks over HTTP', () => {
     const audit = await clientFor(KEYS.acmeReader).audit(accepted.id);
     expect(audit.records.length).toBeGreaterThan(3);
     expect(audit.records.map((r) => r.type)).toContain('task.completed');
-    const page = await clientFor(KEYS.acmeReader).audit(accepted.id, { limit: 2 });
-    expect(page.records).toHaveLength(2);
+    // The first transition's records (task.started, step.dispatched) are one stored message: a page of one
+    // ends inside it, and the next page starts at the record after.
+    const page = await clientFor(KEYS.acmeReader).audit(accepted.id, { limit: 1 });
+    expect(page.records).toHaveLength(1);
     const rest = await clientFor(KEYS.acmeReader).audit(accepted.id, { after: page.nextAfter!, limit: 1000 });
     expect([...page.records, ...rest.records].map((r) => r.seq)).toEqual(audit.records.map((r) => r.seq));
 
