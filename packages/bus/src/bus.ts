@@ -281,8 +281,23 @@ export class Bus {
    * `msgId`. Call `flush()` once after a batch to know the server has them. A record over max_payload takes
    * the acknowledged path through the object store, after what was queued before it.
    */
-  append(subject: string, value: unknown, options: { msgId?: string } = {}): void | Promise<unknown> {
-    return this.logs.add(subject, value, options.msgId);
+  append(
+    subject: string,
+    value: unknown,
+    options: {
+      msgId?: string;
+      /**
+       * A message of its own, whatever else this turn appends to the subject: for records that may be
+       * written again with other company (a step re-run after a crash) and must still be deduplicated.
+       */
+      alone?: boolean;
+    } = {},
+  ): void | Promise<unknown> {
+    if (!options.alone) return this.logs.add(subject, value, options.msgId);
+    this.logs.drain(subject);
+    const large = this.logs.add(subject, value, options.msgId);
+    this.logs.drain(subject);
+    return large;
   }
 
   /** Sends the queued log records, then resolves once the server has processed everything sent before. */

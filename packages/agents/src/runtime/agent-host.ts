@@ -185,8 +185,10 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
       },
       audit(record) {
         const full: AuditRecord = { v: 1, taskId: assignment.taskId, actor: `agent:${agentId}`, ...record };
+        // Alone: a re-run of the step (after a crash) must find the same message id for each audit record.
         const appended = bus.append(subjects.audit(assignment.taskId), full, {
           msgId: `${idBase}.au${auditSeq++}`,
+          alone: true,
         });
         if (appended) pending.push(appended);
       },

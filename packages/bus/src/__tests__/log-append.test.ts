@@ -75,6 +75,21 @@ describe('appending to log streams on a real nats-server', () => {
     expect(await bus.readStream(Streams.Events, subject, TaskEventSchema)).toHaveLength(3);
   });
 
+  it('a record appended alone is a message of its own, so it deduplicates whatever came with it', async () => {
+    const subject = subjects.event('alone');
+    bus.append(subject, event('alone', 0), { msgId: 'alone.0' });
+    bus.append(subject, event('alone', 1), { msgId: 'alone.1', alone: true });
+    bus.append(subject, event('alone', 2), { msgId: 'alone.2' });
+    await bus.flush();
+    expect(await messagesOn(subject)).toBe(3);
+    // Sent again in other company: still dropped.
+    bus.append(subject, event('alone', 1), { msgId: 'alone.1', alone: true });
+    await bus.flush();
+    expect(await messagesOn(subject)).toBe(3);
+    const read = await bus.readStream(Streams.Events, subject, TaskEventSchema);
+    expect(read.map((e) => e.data['n'])).toEqual([0, 1, 2]);
+  });
+
   it('a record too large for a message goes alone through the object store, after what came before it', async () => {
     const subject = subjects.event('large');
     bus.append(subject, event('large', 0), { msgId: 'large.0' });
