@@ -1,4 +1,4 @@
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import type {
   ContentBlockParam,
   Message,
@@ -45,13 +45,19 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     );
   }
   const baseURL = opts.baseURL ?? env['ANTHROPIC_BASE_URL'];
-  const client = new Anthropic({
-    ...(apiKey ? { apiKey } : { apiKey: null, authToken: authToken ?? null }),
-    ...(baseURL ? { baseURL: baseURL.replace(/\/+$/, '') } : {}),
-    maxRetries: opts.maxRetries,
-    timeout: opts.timeoutMs,
-    ...(opts.defaultHeaders ? { defaultHeaders: opts.defaultHeaders } : {}),
-  });
+  // The SDK (several MB of heap) loads on the first call, as in the OpenAI provider.
+  let client: Promise<Anthropic> | undefined;
+  const sdk = () =>
+    (client ??= import('@anthropic-ai/sdk').then(
+      ({ default: AnthropicSdk }) =>
+        new AnthropicSdk({
+          ...(apiKey ? { apiKey } : { apiKey: null, authToken: authToken ?? null }),
+          ...(baseURL ? { baseURL: baseURL.replace(/\/+$/, '') } : {}),
+          maxRetries: opts.maxRetries,
+          timeout: opts.timeoutMs,
+          ...(opts.defaultHeaders ? { defaultHeaders: opts.defaultHeaders } : {}),
+        }),
+    ));
 
   const buildParams = (req: ChatRequest): MessageCreateParamsBase => {
     const system = req.messages
@@ -84,8 +90,9 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
       try {
         const params = buildParams(req);
         const requestOptions = req.signal ? { signal: req.signal } : undefined;
-        if (req.onDelta) return await streamChat(client, params, req);
-        const message = await client.messages.create({ ...params, stream: false }, requestOptions);
+        const anthropic = await sdk();
+        if (req.onDelta) return await streamChat(anthropic, params, req);
+        const message = await anthropic.messages.create({ ...params, stream: false }, requestOptions);
         return fromMessage(message, req);
       } catch (err) {
         throw toModelError(err, { provider: 'anthropic', model: req.model, signal: req.signal });

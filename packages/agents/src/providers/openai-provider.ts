@@ -1,4 +1,4 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type {
   ChatCompletion,
   ChatCompletionChunk,
@@ -54,13 +54,19 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Model
     apiKey = 'not-needed'; // local OpenAI-compatible servers usually ignore the key, the SDK insists on one
   }
   const maxTokensParam = opts.maxTokensParam ?? (official ? 'max_completion_tokens' : 'max_tokens');
-  const client = new OpenAI({
-    apiKey,
-    baseURL,
-    maxRetries: opts.maxRetries,
-    timeout: opts.timeoutMs,
-    ...(opts.defaultHeaders ? { defaultHeaders: opts.defaultHeaders } : {}),
-  });
+  // The SDK (several MB of heap) loads on the first call: an agent process that never calls OpenAI never pays.
+  let client: Promise<OpenAI> | undefined;
+  const sdk = () =>
+    (client ??= import('openai').then(
+      ({ default: OpenAISdk }) =>
+        new OpenAISdk({
+          apiKey,
+          baseURL,
+          maxRetries: opts.maxRetries,
+          timeout: opts.timeoutMs,
+          ...(opts.defaultHeaders ? { defaultHeaders: opts.defaultHeaders } : {}),
+        }),
+    ));
 
   const buildParams = (req: ChatRequest): ChatCompletionCreateParamsBase => {
     const params: ChatCompletionCreateParamsBase = {
@@ -95,8 +101,9 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Model
     async chat(req) {
       try {
         const params = buildParams(req);
-        if (req.onDelta) return await streamChat(client, params, req);
-        const completion = await client.chat.completions.create(
+        const openai = await sdk();
+        if (req.onDelta) return await streamChat(openai, params, req);
+        const completion = await openai.chat.completions.create(
           { ...params, stream: false },
           req.signal ? { signal: req.signal } : undefined,
         );

@@ -1,6 +1,4 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { z } from 'zod';
 import { defineTool } from '../define-tool.js';
@@ -74,7 +72,9 @@ export async function connectMcpTools(options: ConnectMcpToolsOptions): Promise<
   const toolTimeoutMs = opts.toolTimeoutMs ?? 60_000;
   const stderrTail: string[] = [];
   let transport: Transport;
+  // The MCP SDK (several MB of heap) is loaded by the first agent that connects to a server, not by every one.
   if (opts.transport.type === 'stdio') {
+    const { StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/stdio.js');
     const stdio = new StdioClientTransport({
       command: opts.transport.command,
       args: opts.transport.args ?? [],
@@ -88,12 +88,15 @@ export async function connectMcpTools(options: ConnectMcpToolsOptions): Promise<
     });
     transport = stdio;
   } else {
+    const { StreamableHTTPClientTransport } =
+      await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
     transport = new StreamableHTTPClientTransport(new URL(opts.transport.url), {
       requestInit: { headers: opts.transport.headers ?? {} },
     });
   }
 
-  const client = new Client({ name: `troupe-${opts.name}`, version: '0.1.0' }, { capabilities: {} });
+  const { Client: McpClient } = await import('@modelcontextprotocol/sdk/client/index.js');
+  const client = new McpClient({ name: `troupe-${opts.name}`, version: '0.1.0' }, { capabilities: {} });
   const where = opts.transport.type === 'stdio' ? `"${opts.transport.command}"` : opts.transport.url;
   let listed: Awaited<ReturnType<Client['listTools']>>['tools'] = [];
   try {
