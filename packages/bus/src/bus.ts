@@ -142,9 +142,12 @@ export class Bus {
     this.logs = new LogBatcher({
       maxBody: this.maxPayload - HEADER_ROOM,
       headers: () => {
-        const carrier = headerCarrier(undefined);
-        traceHooks().inject(carrier);
+        const captured = headerCarrier(undefined);
+        traceHooks().inject(captured);
+        const trace = captured.keys().map((k) => [k, captured.get(k) ?? ''] as const);
         return (msgId) => {
+          const carrier = headerCarrier(undefined);
+          for (const [k, v] of trace) carrier.set(k, v);
           if (msgId) carrier.set('Nats-Msg-Id', msgId);
           return carrier.headers;
         };

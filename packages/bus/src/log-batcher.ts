@@ -12,7 +12,6 @@ interface Pending {
 
 interface Batch {
   records: Pending[];
-  bytes: number;
   /** The trace context of the first record's publisher. */
   headers: (msgId: string | undefined) => MsgHdrs;
 }
@@ -20,7 +19,10 @@ interface Batch {
 export interface LogBatcherOptions {
   /** Largest body one message may carry. */
   maxBody: number;
-  /** Builds a message's headers (trace context as of the call, and `Nats-Msg-Id`). */
+  /**
+   * Captures the trace context now (at a batch's first record) and returns what builds each of its
+   * messages' headers, with their `Nats-Msg-Id`.
+   */
   headers: () => (msgId: string | undefined) => MsgHdrs;
   send: (subject: string, body: string, headers: MsgHdrs) => void;
   /** Publishes a record too large for a log message on its own (acknowledged, through the object store). */
@@ -48,16 +50,11 @@ export class LogBatcher {
     const bytes = Buffer.byteLength(json);
     if (bytes > this.options.maxBody) return this.addLarge(subject, value, msgId);
     let batch = this.pending.get(subject);
-    if (batch && (batch.records.length >= MAX_RECORDS || batch.bytes + bytes + 2 > this.options.maxBody)) {
-      this.drain(subject);
-      batch = this.pending.get(subject);
-    }
     if (!batch) {
-      batch = { records: [], bytes: 2, headers: this.options.headers() };
+      batch = { records: [], headers: this.options.headers() };
       this.pending.set(subject, batch);
     }
     batch.records.push({ json, bytes, msgId });
-    batch.bytes += bytes + 1;
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.drain());
@@ -100,14 +97,32 @@ export class LogBatcher {
       const batch = this.pending.get(s);
       if (!batch || this.held.has(s)) continue;
       this.pending.delete(s);
-      const { records } = batch;
-      const first = records[0]!;
-      const single = records.length === 1;
-      const everyId = records.every((r) => r.msgId !== undefined);
-      const msgId = single ? first.msgId : everyId ? `${first.msgId}+${records.length}` : undefined;
-      const body = single ? first.json : `[${records.map((r) => r.json).join(',')}]`;
-      this.options.send(s, body, batch.headers(msgId));
+      // As many records per message as fit (MAX_RECORDS, max_payload), in order.
+      let chunk: Pending[] = [];
+      let bytes = 2;
+      for (const record of batch.records) {
+        if (
+          chunk.length > 0 &&
+          (chunk.length >= MAX_RECORDS || bytes + record.bytes + 1 > this.options.maxBody)
+        ) {
+          this.sendChunk(s, chunk, batch);
+          chunk = [];
+          bytes = 2;
+        }
+        chunk.push(record);
+        bytes += record.bytes + 1;
+      }
+      if (chunk.length > 0) this.sendChunk(s, chunk, batch);
     }
+  }
+
+  private sendChunk(subject: string, records: Pending[], batch: Batch): void {
+    const first = records[0]!;
+    const single = records.length === 1;
+    const everyId = records.every((r) => r.msgId !== undefined);
+    const msgId = single ? first.msgId : everyId ? `${first.msgId}+${records.length}` : undefined;
+    const body = single ? first.json : `[${records.map((r) => r.json).join(',')}]`;
+    this.options.send(subject, body, batch.headers(msgId));
   }
 }
 
