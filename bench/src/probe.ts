@@ -34,6 +34,8 @@ export const GcStatsSchema = z.object({
   maxMs: z.number(),
   /** Pauses of 10 ms or more. */
   long: z.number(),
+  /** Pauses of 10 ms or more by kind (minor = scavenge, major = mark-compact, incremental, weakcb). */
+  longByKind: z.record(z.string(), z.number()).default({}),
 });
 export type GcStats = z.infer<typeof GcStatsSchema>;
 
@@ -128,13 +130,19 @@ export async function serveProbe(
   const session = new Session();
   session.connect();
   let profiling = false;
-  let gc: GcStats = { count: 0, totalMs: 0, maxMs: 0, long: 0 };
+  let gc: GcStats = { count: 0, totalMs: 0, maxMs: 0, long: 0, longByKind: {} };
+  const KINDS: Record<number, string> = { 1: 'minor', 4: 'major', 8: 'incremental', 16: 'weakcb' };
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       gc.count++;
       gc.totalMs += entry.duration;
       gc.maxMs = Math.max(gc.maxMs, entry.duration);
-      if (entry.duration >= 10) gc.long++;
+      if (entry.duration >= 10) {
+        gc.long++;
+        const detail = (entry as unknown as { detail?: { kind?: number } }).detail;
+        const kind = KINDS[detail?.kind ?? 0] ?? 'other';
+        gc.longByKind[kind] = (gc.longByKind[kind] ?? 0) + 1;
+      }
     }
   }).observe({ entryTypes: ['gc'] });
   const run = async (command: z.output<typeof ProbeCommandSchema>): Promise<unknown> => {
@@ -153,7 +161,7 @@ export async function serveProbe(
           totalMs: Math.round(gc.totalMs * 10) / 10,
           maxMs: Math.round(gc.maxMs * 10) / 10,
         };
-        if (command.reset) gc = { count: 0, totalMs: 0, maxMs: 0, long: 0 };
+        if (command.reset) gc = { count: 0, totalMs: 0, maxMs: 0, long: 0, longByKind: {} };
         return stats;
       }
       case 'profile-start': {
