@@ -55,7 +55,8 @@ const N = {
 } as const;
 const MODEL_LATENCY_MS = 50;
 
-// Environment of every child: no OTLP export, so telemetry is what a default deployment runs.
+// Environment of every child: no OTLP export. The processes initialise telemetry without exporters; `troupe up`
+// also records spans for the span feed, which section 7 prices per span.
 for (const key of Object.keys(process.env)) if (key.startsWith('OTEL_')) delete process.env[key];
 
 const started = performance.now();
