@@ -1,20 +1,18 @@
 import { existsSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { cleanEnv, isAlive, killAll, spawnCli, tablePids } from './cli-process.js';
 
 /** Runs `troupe demo` through the real bin; whatever happens, nothing it started outlives the test. */
 async function demo(args: string[]) {
   const started = Date.now();
   const p = spawnCli(['demo', ...args], cleanEnv());
-  const timer = setTimeout(() => p.killGroup(), 120_000);
-  try {
-    const { code } = await p.exited;
-    return { code, out: p.stdout(), err: p.stderr(), wallMs: Date.now() - started };
-  } finally {
-    clearTimeout(timer);
+  // Whatever ends the test (its assertions, a failure, the test timeout), nothing the demo started outlives it.
+  onTestFinished(() => {
     p.killGroup();
     killAll(tablePids(p.stdout()));
-  }
+  });
+  const { code } = await p.exited;
+  return { code, out: p.stdout(), err: p.stderr(), wallMs: Date.now() - started };
 }
 
 describe('troupe demo', () => {

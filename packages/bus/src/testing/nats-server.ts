@@ -54,27 +54,39 @@ export interface NatsServer extends AsyncDisposable {
   kill(): Promise<void>;
   /** Starts again on the same port and store. */
   restart(): Promise<void>;
+  /** Resolves once the server's log since its last start matches `pattern`. */
+  waitForLog(pattern: RegExp): Promise<void>;
   readonly running: boolean;
 }
 
-async function waitHealthy(monitorPort: number, child: ChildProcess, logs: () => string, jetstream: boolean) {
-  const deadline = Date.now() + 20_000;
-  const path = jetstream ? '/healthz?js-enabled-only=true' : '/healthz';
-  let lastError = '';
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) {
-      throw new Error(`nats-server exited with code ${child.exitCode} while starting:\n${logs()}`);
-    }
-    try {
-      const res = await fetch(`http://127.0.0.1:${monitorPort}${path}`);
-      if (res.ok) return;
-      lastError = `${res.status} ${await res.text()}`;
-    } catch (err) {
-      lastError = String(err);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nats-server did not become healthy within 20 s (${lastError}):\n${logs()}`);
+/**
+ * Resolves once the server's log (since its last start) matches `pattern`; fails when the process exits
+ * first. Readiness is read from the log nats-server writes, not polled.
+ */
+function waitForLog(
+  proc: ChildProcess,
+  logs: () => string,
+  pattern: RegExp,
+  onOutput: (listener: () => void) => () => void,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      off();
+      proc.off('exit', exited);
+    };
+    const check = () => {
+      if (!pattern.test(logs())) return;
+      done();
+      resolve();
+    };
+    const exited = (code: number | null) => {
+      done();
+      reject(new Error(`nats-server exited (${code}) before its log showed ${pattern}:\n${logs()}`));
+    };
+    const off = onOutput(check);
+    proc.once('exit', exited);
+    check();
+  });
 }
 
 /** Starts a real nats-server with JetStream on random ports and a temporary store. */
@@ -106,17 +118,32 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
 
   let child: ChildProcess | undefined;
   let output = '';
+  const listeners = new Set<() => void>();
+  const onOutput = (listener: () => void) => {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  };
+  const waitForServerLog = (pattern: RegExp) => {
+    if (!child) return Promise.reject(new Error(`nats-server ${name} is not running`));
+    return waitForLog(child, () => output, pattern, onOutput);
+  };
   const launch = async () => {
     output = '';
     const proc = spawn(bin, ['-c', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     const keep = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-20_000);
+      for (const listener of [...listeners]) listener();
     };
     proc.stdout?.on('data', keep);
     proc.stderr?.on('data', keep);
-    // A single clustered node cannot report JetStream healthy until a quorum exists.
-    await waitHealthy(monitorPort, proc, () => output, !options.cluster);
+    // JetStream (and the recovery of its store) is up before the server logs that it is ready; a clustered
+    // node's JetStream waits for a quorum, which startNatsCluster awaits.
+    await waitForServerLog(/Server is ready/);
+    if (!options.cluster) {
+      const res = await fetch(`http://127.0.0.1:${monitorPort}/healthz?js-enabled-only=true`);
+      if (!res.ok) throw new Error(`nats-server is ready but not healthy: ${res.status} ${await res.text()}`);
+    }
   };
   const exit = (signal: NodeJS.Signals) =>
     new Promise<void>((resolve) => {
@@ -139,6 +166,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     get running() {
       return !!child && child.exitCode === null && child.signalCode === null;
     },
+    waitForLog: waitForServerLog,
     stop: () => exit('SIGTERM'),
     kill: () => exit('SIGKILL'),
     async restart() {
@@ -186,25 +214,11 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
   };
 }
 
+/** A cluster is usable once one node logs the election of a JetStream metadata leader. */
 async function waitForJetStreamQuorum(servers: readonly NatsServer[]): Promise<void> {
-  const { connect } = await import('@nats-io/transport-node');
-  const { jetstreamManager } = await import('@nats-io/jetstream');
-  const nc = await connect({ servers: servers.map((s) => s.url) });
-  try {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        const jsm = await jetstreamManager(nc, { timeout: 2000 });
-        await jsm.getAccountInfo();
-        return;
-      } catch (err) {
-        if (Date.now() > deadline) {
-          throw new Error(`JetStream cluster had no meta leader within 30 s: ${String(err)}`, { cause: err });
-        }
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
-  } finally {
-    await nc.close();
-  }
+  await Promise.any(
+    servers.map((s) =>
+      s.waitForLog(/JetStream cluster new metadata leader|Self is new JetStream cluster metadata leader/),
+    ),
+  );
 }

@@ -66,6 +66,9 @@ export function spawnTs(file: string, options: { args?: string[]; env?: NodeJS.P
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('close', (code, signal) => resolve({ code, signal })),
+  );
   return {
     child,
     stdout: () => out,
@@ -82,17 +85,15 @@ export function spawnTs(file: string, options: { args?: string[]; env?: NodeJS.P
             ),
           timeoutMs,
         );
-        void exited.then(({ code, signal }) => {
-          setTimeout(
-            () =>
-              reject(
-                new Error(
-                  `process exited (${code ?? signal}) before ${pattern}.\nstdout:\n${out}\nstderr:\n${err}`,
-                ),
-              ),
-            20,
-          );
-        });
+        // 'close' comes after the exit and after the last of its output: a line printed just before
+        // exiting has been seen by then.
+        void closed.then(({ code, signal }) =>
+          reject(
+            new Error(
+              `process exited (${code ?? signal}) before ${pattern}.\nstdout:\n${out}\nstderr:\n${err}`,
+            ),
+          ),
+        );
         waiters.push({
           pattern,
           resolve: (l) => {
