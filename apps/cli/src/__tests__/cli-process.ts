@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { onTestFinished } from 'vitest';
 
 /** The real entry point users run: `node apps/cli/bin/troupe.js`. */
 export const BIN = fileURLToPath(new URL('../../bin/troupe.js', import.meta.url));
@@ -20,8 +21,8 @@ export interface CliProcess {
   stdout(): string;
   stderr(): string;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** The first stdout line matching, waiting up to `timeoutMs`. */
-  waitForLine(pattern: RegExp, timeoutMs: number): Promise<string>;
+  /** The first stdout line matching; fails if the process ends without one. */
+  waitForLine(pattern: RegExp): Promise<string>;
   /** SIGKILL to its whole process group (the bin, the CLI and the node children it started). */
   killGroup(): void;
 }
@@ -45,39 +46,31 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = cleanEnv()): C
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('close', (code, signal) => resolve({ code, signal })),
+  );
   return {
     child,
     pid: child.pid!,
     stdout: () => out,
     stderr: () => err,
     exited,
-    waitForLine(pattern, timeoutMs) {
+    waitForLine(pattern) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const line = out.split('\n').find((l) => pattern.test(l));
-          if (line !== undefined) {
-            listeners.delete(check);
-            clearTimeout(timer);
-            resolve(line);
-          }
-        };
-        const timer = setTimeout(() => {
+          if (line === undefined) return;
           listeners.delete(check);
+          resolve(line);
+        };
+        // 'close' comes after the exit and after the last of its output; the test's timeout bounds the wait.
+        void closed.then(({ code, signal }) => {
+          if (!listeners.delete(check)) return;
           reject(
-            new Error(`no line matching ${pattern} within ${timeoutMs} ms\nstdout:\n${out}\nstderr:\n${err}`),
+            new Error(
+              `troupe exited (${code ?? signal}) before ${pattern}\nstdout:\n${out}\nstderr:\n${err}`,
+            ),
           );
-        }, timeoutMs);
-        void exited.then(({ code, signal }) => {
-          setTimeout(() => {
-            if (!listeners.has(check)) return;
-            listeners.delete(check);
-            clearTimeout(timer);
-            reject(
-              new Error(
-                `troupe exited (${code ?? signal}) before ${pattern}\nstdout:\n${out}\nstderr:\n${err}`,
-              ),
-            );
-          }, 50);
         });
         listeners.add(check);
         check();
@@ -93,17 +86,12 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = cleanEnv()): C
   };
 }
 
-/** Runs `troupe <args>` to its end. */
-export async function runCliProcess(args: string[], env?: NodeJS.ProcessEnv, timeoutMs = 60_000) {
+/** Runs `troupe <args>` to its end; whatever ends the test, nothing it started outlives it. */
+export async function runCliProcess(args: string[], env?: NodeJS.ProcessEnv) {
   const p = spawnCli(args, env);
-  const timer = setTimeout(() => p.killGroup(), timeoutMs);
-  try {
-    const { code } = await p.exited;
-    return { code, stdout: p.stdout(), stderr: p.stderr() };
-  } finally {
-    clearTimeout(timer);
-    p.killGroup();
-  }
+  onTestFinished(() => p.killGroup());
+  const { code } = await p.exited;
+  return { code, stdout: p.stdout(), stderr: p.stderr() };
 }
 
 export function isAlive(pid: number): boolean {

@@ -18,7 +18,7 @@ describe('troupe up', () => {
     const up = spawnCli(['up', '--port', '0', '--dir', dir, '--json'], cleanEnv());
     let pids: number[] = [];
     try {
-      const info = JSON.parse(await up.waitForLine(/^\{"event":"up"/, 120_000)) as UpInfo;
+      const info = JSON.parse(await up.waitForLine(/^\{"event":"up"/)) as UpInfo;
       pids = info.processes.map((p) => p.pid);
       expect(info.processes.map((p) => `${p.kind}:${p.name}`)).toEqual([
         'nats-server:nats-server',
