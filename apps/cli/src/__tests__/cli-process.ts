@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { watchChild, type ChildOutput } from '@troupe/bus/testing';
 import { onTestFinished } from 'vitest';
 
 /** The real entry point users run: `node apps/cli/bin/troupe.js`. */
@@ -15,14 +16,9 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   return { ...env, ...extra };
 }
 
-export interface CliProcess {
+export interface CliProcess extends ChildOutput {
   readonly child: ChildProcess;
   readonly pid: number;
-  stdout(): string;
-  stderr(): string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** The first stdout line matching; fails if the process ends without one. */
-  waitForLine(pattern: RegExp): Promise<string>;
   /** SIGKILL to its whole process group (the bin, the CLI and the node children it started). */
   killGroup(): void;
 }
@@ -35,47 +31,10 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = cleanEnv()): C
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  let err = '';
-  const listeners = new Set<() => void>();
-  child.stdout!.on('data', (c: Buffer) => {
-    out += c.toString();
-    for (const l of [...listeners]) l();
-  });
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('close', (code, signal) => resolve({ code, signal })),
-  );
   return {
+    ...watchChild(child),
     child,
     pid: child.pid!,
-    stdout: () => out,
-    stderr: () => err,
-    exited,
-    waitForLine(pattern) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const line = out.split('\n').find((l) => pattern.test(l));
-          if (line === undefined) return;
-          listeners.delete(check);
-          resolve(line);
-        };
-        // 'close' comes after the exit and after the last of its output; the test's timeout bounds the wait.
-        void closed.then(({ code, signal }) => {
-          if (!listeners.delete(check)) return;
-          reject(
-            new Error(
-              `troupe exited (${code ?? signal}) before ${pattern}\nstdout:\n${out}\nstderr:\n${err}`,
-            ),
-          );
-        });
-        listeners.add(check);
-        check();
-      });
-    },
     killGroup() {
       try {
         process.kill(-child.pid!, 'SIGKILL');
@@ -94,14 +53,7 @@ export async function runCliProcess(args: string[], env?: NodeJS.ProcessEnv) {
   return { code, stdout: p.stdout(), stderr: p.stderr() };
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { isAlive } from '../local/pid-file.js';
 
 export function killAll(pids: readonly number[]): void {
   for (const pid of pids) {

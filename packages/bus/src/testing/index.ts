@@ -4,3 +4,5 @@ export { freePort } from '../free-port.js';
 export { createSimulatedClock } from '../clock.js';
 export { spawnTs, tsNodeArgs, repoRoot } from './spawn-ts.js';
 export type { TsProcess } from './spawn-ts.js';
+export { watchChild } from './child-output.js';
+export type { ChildOutput, ChildExit } from './child-output.js';

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { watchChild, type ChildExit, type ChildOutput } from './child-output.js';
 
 /** The repository root: the nearest folder upwards that has pnpm-workspace.yaml. */
 export function repoRoot(from = dirname(fileURLToPath(import.meta.url))): string {
@@ -27,15 +28,9 @@ export function tsNodeArgs(file: string): string[] {
   ];
 }
 
-export interface TsProcess extends AsyncDisposable {
+export interface TsProcess extends AsyncDisposable, ChildOutput {
   readonly child: ChildProcess;
-  /** Everything the process wrote to stdout so far. */
-  stdout(): string;
-  stderr(): string;
-  /** Resolves with the first stdout line that matches. */
-  waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  kill(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(signal?: NodeJS.Signals): Promise<ChildExit>;
 }
 
 /** Spawns `node <file.ts>` from sources, capturing its output; killed on dispose. */
@@ -44,66 +39,14 @@ export function spawnTs(file: string, options: { args?: string[]; env?: NodeJS.P
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  let err = '';
-  const waiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
-  const check = () => {
-    for (const w of [...waiters]) {
-      const line = out.split('\n').find((l) => w.pattern.test(l));
-      if (line !== undefined) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(line);
-      }
-    }
-  };
-  child.stdout!.on('data', (c: Buffer) => {
-    out += c.toString();
-    check();
-  });
-  child.stderr!.on('data', (c: Buffer) => {
-    err += c.toString();
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('close', (code, signal) => resolve({ code, signal })),
-  );
+  const output = watchChild(child);
+  const { exited } = output;
   return {
     child,
-    stdout: () => out,
-    stderr: () => err,
+    stdout: output.stdout,
+    stderr: output.stderr,
     exited,
-    waitForLine(pattern, timeoutMs = 30_000) {
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () =>
-            reject(
-              new Error(
-                `no line matching ${pattern} within ${timeoutMs} ms.\nstdout:\n${out}\nstderr:\n${err}`,
-              ),
-            ),
-          timeoutMs,
-        );
-        // 'close' comes after the exit and after the last of its output: a line printed just before
-        // exiting has been seen by then.
-        void closed.then(({ code, signal }) =>
-          reject(
-            new Error(
-              `process exited (${code ?? signal}) before ${pattern}.\nstdout:\n${out}\nstderr:\n${err}`,
-            ),
-          ),
-        );
-        waiters.push({
-          pattern,
-          resolve: (l) => {
-            clearTimeout(timer);
-            resolve(l);
-          },
-        });
-        check();
-      });
-    },
+    waitForLine: (pattern, timeoutMs = 30_000) => output.waitForLine(pattern, timeoutMs),
     async kill(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
