@@ -17,6 +17,7 @@ import {
 } from './chat.js';
 import { ModelError, ModelErrorCode, toModelError } from './model-error.js';
 import type { ModelEnv } from './model-ref.js';
+import { lazily } from './lazily.js';
 import { parseOptions, sdkProviderOptionFields, parseToolArguments } from './options.js';
 
 const AnthropicProviderOptionsSchema = z.object({
@@ -45,19 +46,16 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     );
   }
   const baseURL = opts.baseURL ?? env['ANTHROPIC_BASE_URL'];
-  // The SDK (several MB of heap) loads on the first call, as in the OpenAI provider.
-  let client: Promise<Anthropic> | undefined;
-  const sdk = () =>
-    (client ??= import('@anthropic-ai/sdk').then(
-      ({ default: AnthropicSdk }) =>
-        new AnthropicSdk({
-          ...(apiKey ? { apiKey } : { apiKey: null, authToken: authToken ?? null }),
-          ...(baseURL ? { baseURL: baseURL.replace(/\/+$/, '') } : {}),
-          maxRetries: opts.maxRetries,
-          timeout: opts.timeoutMs,
-          ...(opts.defaultHeaders ? { defaultHeaders: opts.defaultHeaders } : {}),
-        }),
-    ));
+  const sdk = lazily(async () => {
+    const { default: AnthropicSdk } = await import('@anthropic-ai/sdk');
+    return new AnthropicSdk({
+      ...(apiKey ? { apiKey } : { apiKey: null, authToken: authToken ?? null }),
+      ...(baseURL ? { baseURL: baseURL.replace(/\/+$/, '') } : {}),
+      maxRetries: opts.maxRetries,
+      timeout: opts.timeoutMs,
+      ...(opts.defaultHeaders ? { defaultHeaders: opts.defaultHeaders } : {}),
+    });
+  });
 
   const buildParams = (req: ChatRequest): MessageCreateParamsBase => {
     const system = req.messages

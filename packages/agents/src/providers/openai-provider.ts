@@ -23,6 +23,7 @@ import {
   parseToolArguments,
   stringifyToolArguments,
 } from './options.js';
+import { lazily } from './lazily.js';
 import { countChatTokens, countTokens } from './tokens.js';
 
 const OFFICIAL_BASE_URL = 'https://api.openai.com/v1';
@@ -54,19 +55,16 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Model
     apiKey = 'not-needed'; // local OpenAI-compatible servers usually ignore the key, the SDK insists on one
   }
   const maxTokensParam = opts.maxTokensParam ?? (official ? 'max_completion_tokens' : 'max_tokens');
-  // The SDK (several MB of heap) loads on the first call: an agent process that never calls OpenAI never pays.
-  let client: Promise<OpenAI> | undefined;
-  const sdk = () =>
-    (client ??= import('openai').then(
-      ({ default: OpenAISdk }) =>
-        new OpenAISdk({
-          apiKey,
-          baseURL,
-          maxRetries: opts.maxRetries,
-          timeout: opts.timeoutMs,
-          ...(opts.defaultHeaders ? { defaultHeaders: opts.defaultHeaders } : {}),
-        }),
-    ));
+  const sdk = lazily(async () => {
+    const { default: OpenAISdk } = await import('openai');
+    return new OpenAISdk({
+      apiKey,
+      baseURL,
+      maxRetries: opts.maxRetries,
+      timeout: opts.timeoutMs,
+      ...(opts.defaultHeaders ? { defaultHeaders: opts.defaultHeaders } : {}),
+    });
+  });
 
   const buildParams = (req: ChatRequest): ChatCompletionCreateParamsBase => {
     const params: ChatCompletionCreateParamsBase = {

@@ -1,3 +1,4 @@
+import type { Usage } from '@troupe/bus';
 import type { BudgetDimension, EngineContext, InstanceStatus, PendingReview } from './context.js';
 import { routeFor } from './dispatch.js';
 import type { TaskError, TaskStatus } from './effects.js';
@@ -24,14 +25,7 @@ export interface StepView {
   deadline?: number;
   nextRetryAt?: number;
   error?: { code: string; message: string };
-  usage?: {
-    inputTokens: number;
-    outputTokens: number;
-    costUsd: number;
-    latencyMs: number;
-    model: string;
-    provider: string;
-  };
+  usage?: Pick<Usage, 'inputTokens' | 'outputTokens' | 'costUsd' | 'latencyMs' | 'model' | 'provider'>;
 }
 
 export interface TaskView {
