@@ -35,3 +35,4 @@ export type { KvEntry, CasUpdate, CasOptions } from './kv.js';
 export type { WorkMessage, WorkHandler, WorkConsumer } from './work-queue.js';
 export { newTaskId, taskIdTime } from './ids.js';
 export { freePort } from './free-port.js';
+export * from './role-outputs.js';

@@ -71,7 +71,7 @@ export {
   DrafterOutputSchema,
   ReviewerOutputSchema,
   AssistantOutputSchema,
-} from './workflows/role-outputs.js';
+} from '@troupe/bus';
 export type {
   Finding,
   PlannerOutput,
@@ -80,7 +80,7 @@ export type {
   DrafterOutput,
   ReviewerOutput,
   AssistantOutput,
-} from './workflows/role-outputs.js';
+} from '@troupe/bus';
 
 // The stateless supervisor runtime over the bus.
 export { runSupervisor } from './runtime/supervisor.js';

@@ -1,3 +1,4 @@
+import { AnalystOutputSchema, ClaimSchema, NumberFactSchema } from '@troupe/bus';
 import { z } from 'zod';
 import { defineRole } from './role.js';
 
@@ -7,26 +8,13 @@ export const AnalystInput = z.looseObject({
 });
 export type AnalystInput = z.infer<typeof AnalystInput>;
 
-export const Claim = z.object({
-  text: z.string().min(1),
-  /** Sources (as cited in the findings) that support the claim. */
-  sources: z.array(z.string()),
-  confidence: z.number().min(0).max(1),
-});
+export const Claim = ClaimSchema;
 export type Claim = z.infer<typeof Claim>;
 
-export const NumberFact = z.object({
-  label: z.string().min(1),
-  value: z.number(),
-  unit: z.string().optional(),
-});
+export const NumberFact = NumberFactSchema;
 export type NumberFact = z.infer<typeof NumberFact>;
 
-export const AnalystOutput = z.object({
-  summary: z.string(),
-  claims: z.array(Claim),
-  numbers: z.array(NumberFact),
-});
+export const AnalystOutput = AnalystOutputSchema;
 export type AnalystOutput = z.infer<typeof AnalystOutput>;
 
 export const analyst = defineRole({

@@ -1,13 +1,11 @@
+import { AssistantOutputSchema } from '@troupe/bus';
 import { z } from 'zod';
 import { defineRole } from './role.js';
 
 export const AssistantInput = z.looseObject({ question: z.string().min(1), context: z.string().optional() });
 export type AssistantInput = z.infer<typeof AssistantInput>;
 
-export const AssistantOutput = z.object({
-  answer: z.string().min(1),
-  citations: z.array(z.object({ source: z.string().min(1), title: z.string() })),
-});
+export const AssistantOutput = AssistantOutputSchema;
 export type AssistantOutput = z.infer<typeof AssistantOutput>;
 
 export const assistant = defineRole({

@@ -1,18 +1,11 @@
+import { DrafterCitationSchema, DrafterOutputSchema } from '@troupe/bus';
 import { z } from 'zod';
 import { defineRole } from './role.js';
 
-export const DrafterCitation = z.object({
-  id: z.number().int().min(1),
-  source: z.string().min(1),
-  title: z.string(),
-});
+export const DrafterCitation = DrafterCitationSchema;
 export type DrafterCitation = z.infer<typeof DrafterCitation>;
 
-export const DrafterOutput = z.object({
-  title: z.string().min(1),
-  markdown: z.string().min(1),
-  citations: z.array(DrafterCitation),
-});
+export const DrafterOutput = DrafterOutputSchema;
 export type DrafterOutput = z.infer<typeof DrafterOutput>;
 
 export const DrafterInput = z.looseObject({

@@ -1,13 +1,11 @@
+import { PlannerOutputSchema } from '@troupe/bus';
 import { z } from 'zod';
 import { defineRole } from './role.js';
 
 export const PlannerInput = z.looseObject({ question: z.string().min(1) });
 export type PlannerInput = z.infer<typeof PlannerInput>;
 
-export const PlannerOutput = z.object({
-  subQuestions: z.array(z.string().min(1)).min(1).max(8),
-  approach: z.string(),
-});
+export const PlannerOutput = PlannerOutputSchema;
 export type PlannerOutput = z.infer<typeof PlannerOutput>;
 
 export const planner = defineRole({

@@ -1,16 +1,11 @@
+import { CitationSchema, FindingSchema, ResearcherOutputSchema } from '@troupe/bus';
 import { z } from 'zod';
 import { defineRole } from './role.js';
 
-export const Citation = z.object({
-  /** Where the evidence came from: a path or URL, exactly as the search tool returned it. */
-  source: z.string().min(1),
-  title: z.string(),
-  /** A verbatim passage from the source. */
-  excerpt: z.string(),
-});
+export const Citation = CitationSchema;
 export type Citation = z.infer<typeof Citation>;
 
-export const Finding = z.object({ summary: z.string().min(1), citation: Citation });
+export const Finding = FindingSchema;
 export type Finding = z.infer<typeof Finding>;
 
 export const ResearcherInput = z.looseObject({
@@ -21,10 +16,7 @@ export const ResearcherInput = z.looseObject({
 });
 export type ResearcherInput = z.infer<typeof ResearcherInput>;
 
-export const ResearcherOutput = z.object({
-  question: z.string(),
-  findings: z.array(Finding),
-});
+export const ResearcherOutput = ResearcherOutputSchema;
 export type ResearcherOutput = z.infer<typeof ResearcherOutput>;
 
 export const researcher = defineRole({

@@ -1,13 +1,8 @@
+import { DEFAULT_REVIEW_CRITERIA, ReviewScoreSchema, ReviewerOutputSchema } from '@troupe/bus';
 import { z } from 'zod';
 import { defineRole } from './role.js';
 
-/** The criteria the `report` workflow sends by default (the reviewer also takes any others). */
-export const DEFAULT_REVIEW_CRITERIA = [
-  'answers the question that was asked',
-  'every claim is backed by a cited source',
-  'numbers match the analysis',
-  'clear structure and plain language',
-] as const;
+export { DEFAULT_REVIEW_CRITERIA };
 
 export const ReviewerInput = z.looseObject({
   question: z.string().min(1),
@@ -17,20 +12,10 @@ export const ReviewerInput = z.looseObject({
 });
 export type ReviewerInput = z.infer<typeof ReviewerInput>;
 
-export const ReviewScore = z.object({
-  criterion: z.string().min(1),
-  /** 0 (fails) to 1 (fully met). */
-  score: z.number().min(0).max(1),
-  comment: z.string(),
-});
+export const ReviewScore = ReviewScoreSchema;
 export type ReviewScore = z.infer<typeof ReviewScore>;
 
-export const ReviewerOutput = z.object({
-  verdict: z.enum(['approve', 'revise']),
-  confidence: z.number().min(0).max(1),
-  scores: z.array(ReviewScore),
-  notes: z.array(z.string()),
-});
+export const ReviewerOutput = ReviewerOutputSchema;
 export type ReviewerOutput = z.infer<typeof ReviewerOutput>;
 
 export const reviewer = defineRole({

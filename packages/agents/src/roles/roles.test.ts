@@ -1,3 +1,4 @@
+import { roleOutputSchemas } from '@troupe/bus';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { isAgentError } from '../execution/agent-error.js';
@@ -11,6 +12,13 @@ import { ReviewerOutput } from './reviewer.js';
 import { defineRole } from './role.js';
 
 describe('built-in roles', () => {
+  it('answer with the output contract the supervisor checks results against (one definition, in the bus)', () => {
+    expect(Object.keys(roleOutputSchemas).sort()).toEqual(Object.keys(builtinRoles).sort());
+    for (const [name, role] of Object.entries(builtinRoles)) {
+      expect(role.output).toBe(roleOutputSchemas[name as keyof typeof roleOutputSchemas]);
+    }
+  });
+
   it('have the output shapes the workflows read', () => {
     expect(PlannerOutput.parse({ subQuestions: ['a?'], approach: 'x' })).toEqual({
       subQuestions: ['a?'],

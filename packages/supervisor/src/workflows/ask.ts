@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineWorkflow } from '../workflow/define-workflow.js';
-import { AssistantOutputSchema, BuiltinRole } from './role-outputs.js';
-import type { AssistantOutput } from './role-outputs.js';
+import { AssistantOutputSchema, BuiltinRole } from '@troupe/bus';
+import type { AssistantOutput } from '@troupe/bus';
 import { questionField, threadText } from './task-input.js';
 
 /** One assistant step: a question in, an answer with citations out. */

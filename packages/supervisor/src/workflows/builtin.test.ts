@@ -5,7 +5,7 @@ import { WorkflowError } from '../workflow/errors.js';
 import { createEngineDriver } from '../workflow/testing/engine-driver.js';
 import { reportFixtures as fx } from './fixtures.js';
 import { ask, builtinWorkflows, extract, rag, tools } from './index.js';
-import { BuiltinRole } from './role-outputs.js';
+import { BuiltinRole } from '@troupe/bus';
 
 const answer = {
   answer: 'Forty-two.',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineWorkflow } from '../workflow/define-workflow.js';
-import { AnalystOutputSchema, BuiltinRole, ResearcherOutputSchema } from './role-outputs.js';
-import type { AnalystOutput, ResearcherOutput } from './role-outputs.js';
+import { AnalystOutputSchema, BuiltinRole, ResearcherOutputSchema } from '@troupe/bus';
+import type { AnalystOutput, ResearcherOutput } from '@troupe/bus';
 import { questionField } from './task-input.js';
 
 /** A researcher extracts findings; an analyst turns them into claims and numbers. */

@@ -4,7 +4,7 @@ import type {
   PlannerOutput,
   ResearcherOutput,
   ReviewerOutput,
-} from './role-outputs.js';
+} from '@troupe/bus';
 
 /** Outputs shaped like real agents' (a few hundred bytes each), for tests of the built-in workflows. */
 export const reportFixtures = {
@@ -56,8 +56,8 @@ export const reportFixtures = {
       verdict,
       confidence,
       scores: [
-        { criterion: 'answers the question', score: 4, comment: 'Direct answer in the first paragraph.' },
-        { criterion: 'citations', score: verdict === 'approve' ? 5 : 3, comment: 'Most claims cited.' },
+        { criterion: 'answers the question', score: 0.8, comment: 'Direct answer in the first paragraph.' },
+        { criterion: 'citations', score: verdict === 'approve' ? 1 : 0.6, comment: 'Most claims cited.' },
       ],
       notes,
     };

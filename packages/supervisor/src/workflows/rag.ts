@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineWorkflow } from '../workflow/define-workflow.js';
-import { AssistantOutputSchema, BuiltinRole, ResearcherOutputSchema } from './role-outputs.js';
-import type { AssistantOutput, Finding, ResearcherOutput } from './role-outputs.js';
+import { AssistantOutputSchema, BuiltinRole, ResearcherOutputSchema } from '@troupe/bus';
+import type { AssistantOutput, Finding, ResearcherOutput } from '@troupe/bus';
 import { questionField, threadText } from './task-input.js';
 
 /** Findings as numbered text an assistant can answer from and cite. */

@@ -4,26 +4,16 @@ import type { StepContext, ReviewBy, UsageTotals } from '../workflow/types.js';
 import {
   AnalystOutputSchema,
   BuiltinRole,
+  DEFAULT_REVIEW_CRITERIA,
   DrafterOutputSchema,
   PlannerOutputSchema,
   ResearcherOutputSchema,
   ReviewerOutputSchema,
-} from './role-outputs.js';
-import type {
-  AnalystOutput,
-  DrafterOutput,
-  Finding,
-  PlannerOutput,
-  ResearcherOutput,
-} from './role-outputs.js';
+} from '@troupe/bus';
+import type { AnalystOutput, DrafterOutput, Finding, PlannerOutput, ResearcherOutput } from '@troupe/bus';
 import { questionField } from './task-input.js';
 
-export const DEFAULT_REVIEW_CRITERIA = [
-  'answers the question that was asked',
-  'every claim is backed by a cited source',
-  'numbers match the analysis',
-  'clear structure and plain language',
-] as const;
+export { DEFAULT_REVIEW_CRITERIA };
 
 export const ReportInputSchema = z.object({
   question: questionField,
