@@ -15,6 +15,7 @@ import {
   jetstreamManager,
   type JetStreamClient,
   type JetStreamManager,
+  type ConsumerConfig,
   type JsMsg,
   type PubAck,
 } from '@nats-io/jetstream';
@@ -61,6 +62,13 @@ import {
 
 /** Room left in a message for headers when deciding whether a body must go to the object store. */
 const HEADER_ROOM = 4 * 1024;
+
+/** Readers' consumers: unacknowledged, in memory, removed by the server 30 s after their reader goes away. */
+const EPHEMERAL = {
+  ack_policy: AckPolicy.None,
+  inactive_threshold: 30_000_000_000,
+  mem_storage: true,
+} as const;
 
 export interface StreamReadOptions {
   /** The first stream sequence to read. */
@@ -591,29 +599,62 @@ export class Bus {
     const limit = options.limit ?? 1_000;
     const info = await this.jsm.streams.info(stream);
     if (info.state.messages === 0) return [];
-    const { created, consumer } = await this.ephemeralReader(stream, filterSubject, options);
     const out: Array<StoredRecord<T>> = [];
+    for await (const m of this.readPending(stream, this.readerConfig(filterSubject, options))) {
+      for (const record of await this.storedRecords(m, schema, options.after)) {
+        if (out.length < limit) out.push(record);
+      }
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /**
+   * The messages an ephemeral consumer has pending when it is created (with any that arrive while they are
+   * read), then it is removed. A message removed after the count was taken (a KV key overwritten) ends the
+   * read at the next empty fetch, two seconds later at the most, instead of waiting for ever.
+   */
+  private async *readPending(stream: string, config: Partial<ConsumerConfig>): AsyncGenerator<JsMsg> {
+    const created = await this.jsm.consumers.add(stream, config);
     try {
+      const consumer = await this.js.consumers.get(stream, created.name);
       let pending = created.num_pending;
-      while (out.length < limit && pending > 0) {
-        const batch = await consumer.fetch({
-          max_messages: Math.min(limit - out.length, pending, 500),
-          expires: 2_000,
-        });
+      while (pending > 0) {
+        const batch = await consumer.fetch({ max_messages: Math.min(pending, 500), expires: 2_000 });
         let got = 0;
         for await (const m of batch) {
           got++;
           pending = m.info.pending;
-          for (const record of await this.storedRecords(m, schema, options.after)) {
-            if (out.length < limit) out.push(record);
-          }
+          yield m;
         }
         if (got === 0) break;
       }
     } finally {
       await this.jsm.consumers.delete(stream, created.name).catch(() => undefined);
     }
-    return out;
+  }
+
+  /**
+   * The keys of a KV bucket that hold a value, matching `filter` (a subject pattern over keys). Read from
+   * the last message per key, headers only, with a bounded read: nats.js's `kv.keys()` can wait 30 s for a
+   * heartbeat when a key is written while it lists.
+   */
+  private async kvKeys(bucket: string, filter: string): Promise<string[]> {
+    const prefix = `$KV.${bucket}.`;
+    const keys = new Set<string>();
+    const config: Partial<ConsumerConfig> = {
+      ...EPHEMERAL,
+      filter_subject: `${prefix}${filter}`,
+      deliver_policy: DeliverPolicy.LastPerSubject,
+      headers_only: true,
+    };
+    for await (const m of this.readPending(`KV_${bucket}`, config)) {
+      const key = m.subject.slice(prefix.length);
+      const operation = m.headers?.get('KV-Operation');
+      if (operation === 'DEL' || operation === 'PURGE') keys.delete(key);
+      else keys.add(key);
+    }
+    return [...keys];
   }
 
   /**
@@ -626,7 +667,8 @@ export class Bus {
     schema: z.ZodType<T>,
     options: StreamReadOptions & { fromNow?: boolean } = {},
   ): Promise<AsyncIterable<StoredRecord<T>> & { stop(): Promise<void> }> {
-    const { created, consumer } = await this.ephemeralReader(stream, filterSubject, options);
+    const created = await this.jsm.consumers.add(stream, this.readerConfig(filterSubject, options));
+    const consumer = await this.js.consumers.get(stream, created.name);
     const messages = await consumer.consume({ max_messages: 256, idle_heartbeat: 5_000, expires: 30_000 });
     const jsm = this.jsm;
     const storedRecords = (m: JsMsg) => this.storedRecords(m, schema, options.after);
@@ -675,25 +717,21 @@ export class Bus {
    * An ephemeral, unacknowledged consumer with a single filter_subject (nats-server 2.9 has no
    * filter_subjects), removed by the server 30 s after its reader goes away.
    */
-  private async ephemeralReader(
-    stream: string,
+  private readerConfig(
     filterSubject: string,
     options: StreamReadOptions & { fromNow?: boolean },
-  ) {
+  ): Partial<ConsumerConfig> {
     const startSeq =
       options.after !== undefined ? Math.floor(options.after / LOG_SLOTS) || 1 : options.startSeq;
-    const created = await this.jsm.consumers.add(stream, {
+    return {
+      ...EPHEMERAL,
       filter_subject: filterSubject,
-      ack_policy: AckPolicy.None,
-      inactive_threshold: 30_000_000_000,
-      mem_storage: true,
       ...(startSeq
         ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: startSeq }
         : options.fromNow
           ? { deliver_policy: DeliverPolicy.New }
           : { deliver_policy: DeliverPolicy.All }),
-    });
-    return { created, consumer: await this.js.consumers.get(stream, created.name) };
+    };
   }
 
   // ---- KV ------------------------------------------------------------------------------------------
@@ -704,7 +742,7 @@ export class Bus {
       kv = this.kvm.open(bucket);
       this.kvCache.set(bucket, kv);
     }
-    return new TypedKv(await kv, bucket, schema);
+    return new TypedKv(await kv, bucket, schema, (filter) => this.kvKeys(bucket, filter));
   }
 
   // ---- lifecycle -----------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ export class TypedKv<T> {
     readonly kv: KV,
     readonly bucket: string,
     private readonly schema: z.ZodType<T>,
+    private readonly listKeys: (filter: string) => Promise<string[]>,
   ) {}
 
   async get(key: string): Promise<KvEntry<T> | undefined> {
@@ -106,9 +107,8 @@ export class TypedKv<T> {
     await this.kv.delete(key);
   }
 
-  async keys(filter?: string): Promise<string[]> {
-    const out: string[] = [];
-    for await (const k of await this.kv.keys(filter)) out.push(k);
-    return out;
+  /** The keys that hold a value (deleted ones left out), matching `filter`: `*` and `>` as in subjects. */
+  async keys(filter = '>'): Promise<string[]> {
+    return this.listKeys(filter);
   }
 }

@@ -97,11 +97,7 @@ export function registerMetaRoutes(app: FastifyInstance, o: MetaRouteOptions): v
       let agents: AgentInfo[];
       try {
         const kv = await o.bus.kv(Buckets.Agents, HeartbeatSchema);
-        // Keys from the bucket stream's subjects, not kv.keys(): that walks a consumer which stalls for 30 s
-        // when a key is written meanwhile, and agents write theirs every few seconds.
-        const prefix = `$KV.${Buckets.Agents}.`;
-        const info = await o.bus.jsm.streams.info(`KV_${Buckets.Agents}`, { subjects_filter: `${prefix}>` });
-        const keys = Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
+        const keys = await kv.keys();
         const entries = await Promise.all(keys.map((k) => kv.get(k).catch(() => undefined)));
         const now = o.clock.now();
         const ttl = o.bus.topology.agentTtlMs;

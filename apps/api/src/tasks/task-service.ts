@@ -395,8 +395,8 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
 
   const list: TaskService['list'] = async (principal, query) => {
     // The tenant's keys are the subjects of the bucket's stream: one stream-info request with a subject
-    // filter lists them (KV keys() walks a consumer, and stalls for its 30 s expiry when a key is written
-    // meanwhile). Task records are never deleted, so every subject is a task.
+    // filter lists them all, where KV keys() reads a message per task. Task records are never deleted, so
+    // every subject is a task.
     const prefix = `$KV.${Buckets.Tasks}.${principal.tenant}.`;
     let subjectsOf: Record<string, number>;
     try {

@@ -53,6 +53,33 @@ describe('KV, request/reply and large payloads on a real nats-server', () => {
     await expect(kv.create('stale', { s: 'x' })).rejects.toMatchObject({ code: 'CAS_CONFLICT' });
   });
 
+  it('lists the keys that hold a value, by filter, while the bucket is being written', async () => {
+    const Value = z.object({ n: z.number() });
+    const kv = await a.kv(Buckets.Agents, Value);
+    const writer = await b.kv(Buckets.Agents, Value);
+    for (let i = 0; i < 40; i++) await kv.put(`listed.k${i}`, { n: i });
+    await kv.put('other.k', { n: 0 });
+    for (let i = 0; i < 40; i += 4) await kv.delete(`listed.k${i}`);
+    // Every listed key is overwritten, and new keys are added, while the list is read.
+    const overwrites = (async () => {
+      for (let round = 0; round < 3; round++)
+        for (let i = 1; i < 40; i += 2) await writer.put(`listed.k${i}`, { n: round });
+      for (let i = 0; i < 5; i++) await writer.put(`listed.late${i}`, { n: i });
+    })();
+    const listed = await kv.keys('listed.>');
+    await overwrites;
+    const expected = Array.from({ length: 40 }, (_, i) => i)
+      .filter((i) => i % 4 !== 0)
+      .map((i) => `listed.k${i}`);
+    // Keys that held a value throughout are all there, deleted ones are not; ones added meanwhile may be.
+    expect(listed.filter((k) => !k.startsWith('listed.late')).sort()).toEqual(expected.sort());
+    expect((await kv.keys('listed.>')).sort()).toEqual(
+      [...expected, ...Array.from({ length: 5 }, (_, i) => `listed.late${i}`)].sort(),
+    );
+    expect(await kv.keys('other.*')).toEqual(['other.k']);
+    expect(await kv.keys('missing.>')).toEqual([]);
+  });
+
   it('request/reply answers, and fails with typed errors on no responders and on timeout', async () => {
     const Echo = z.object({ text: z.string() });
     const sub = b.subscribe(subjects.health('echo'), Echo, (msg) => {
