@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { offlineRole, rawRole } from './src/pipeline.js';
 import { createProcessPool } from './src/process-pool.js';
-import { runHopLatency } from './src/sections/hop-latency.js';
+import { formatTable } from './src/report.js';
+import { hopTimelineTable, runHopLatency } from './src/sections/hop-latency.js';
 import { runProfiledBurst, runThroughputRound } from './src/sections/throughput.js';
 import { PIPELINE_STEPS } from './src/step-work.js';
 import { startTroupeCluster } from './src/troupe-harness.js';
@@ -38,6 +39,8 @@ for (const [name, r] of [
   );
 }
 log(`GC during the timed tasks: ${JSON.stringify(hop.gc)}`);
+const inside = hopTimelineTable(hop);
+log(formatTable('Inside a hop: p50 ms after the message reached its handler', inside.headers, inside.rows));
 const burst = await runThroughputRound(cluster, { agentsPerRole: 1, tasks: 500, warmUp: 200, repeats: 1 });
 for (const [name, b] of [
   ['runAgent', burst.offline],

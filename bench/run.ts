@@ -16,7 +16,7 @@ import { formatTable, recordedMarkdown, recordMarkdown, writeResult } from './sr
 import { runBaseline } from './src/sections/baseline.js';
 import { runBullmq, type PeerFigures } from './src/sections/bullmq.js';
 import { runFanOut, runFanOutThrough, type FanOutResult } from './src/sections/fan-out.js';
-import { runHopLatency } from './src/sections/hop-latency.js';
+import { hopTimelineTable, runHopLatency } from './src/sections/hop-latency.js';
 import { runLanggraph } from './src/sections/langgraph.js';
 import { runSpanFeed } from './src/sections/span-feed.js';
 import { runSupervisorCost } from './src/sections/supervisor-cost.js';
@@ -206,6 +206,14 @@ const troupe = await (async () => {
           .map(([name, g]) => `${name} ${g.count} (max ${g.maxMs} ms)`)
           .join(', ')}`,
       ),
+  );
+  const inside = hopTimelineTable(hop);
+  log(
+    formatTable(
+      '2b. Inside a hop: p50 ms after the message reached its handler (timeline marks, messages handled alone)',
+      inside.headers,
+      inside.rows,
+    ),
   );
 
   const one = await runThroughputRound(cluster, {

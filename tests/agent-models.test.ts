@@ -1,8 +1,18 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { AuditRecordSchema, connect, Streams, subjects, TaskEventSchema, type Bus } from '@troupe/bus';
+import {
+  AuditRecordSchema,
+  connect,
+  Streams,
+  subjects,
+  TaskEventSchema,
+  TIMELINE_CHANNEL,
+  type Bus,
+  type TimelineMark,
+} from '@troupe/bus';
 import { startNatsServer, type NatsServer } from '@troupe/bus/testing';
 import { defineAgent, runAgent } from '@troupe/agents';
 import { startFakeModelServer } from '@troupe/agents/testing';
@@ -163,6 +173,53 @@ describe('agents on the real openai SDK, with MCP tools, guardrails and the call
       expect(usage(second)).toMatchObject({ costUsd: 0, inputTokens: 0 });
       expect((second.record.result as { answer: string }).answer).toBe('cached answer');
     } finally {
+      await running.stop();
+    }
+  });
+
+  it("marks each message's path through the supervisor and the agent on the troupe:timeline channel", async () => {
+    const marks: TimelineMark[] = [];
+    const listener = (mark: unknown) => marks.push(mark as TimelineMark);
+    subscribe(TIMELINE_CHANNEL, listener);
+    const running = await runAgent(defineAgent({ role: 'assistant' }), {
+      bus,
+      env: { TROUPE_MODEL: 'offline:echo' },
+      handleSignals: false,
+    });
+    try {
+      const { taskId } = await ask('Where does a hop spend its time?');
+      // Marks arrive in the order they were made (the channel is synchronous); the supervisor's and the
+      // agent's interleave in this process, so each message's are picked by subject and task id.
+      const path = (subject: string, phases: readonly string[]) => {
+        const from = marks.findIndex((m) => m.phase === 'received' && m.subject === subject);
+        return marks
+          .slice(from)
+          .filter((m) => m.subject === subject || (m.taskId === taskId && phases.includes(m.phase)));
+      };
+      // The assignment in the agent: received (with when the server stored it), decoded, executed, sent.
+      const assignment = path(subjects.work('assistant'), ['executed', 'result-sent']);
+      expect(assignment.map((m) => m.phase)).toEqual([
+        'received',
+        'decoded',
+        'executed',
+        'result-sent',
+        'handled',
+      ]);
+      expect(assignment[0]!.storedAt).toBeGreaterThan(0);
+      // Its result in the supervisor: the transition, the record written, the effects handed on.
+      const result = path(subjects.result(taskId), ['transitioned', 'recorded', 'effects-sent']);
+      expect(result.map((m) => m.phase)).toEqual([
+        'received',
+        'decoded',
+        'transitioned',
+        'recorded',
+        'effects-sent',
+        'handled',
+      ]);
+      expect(result[0]!.at).toBeGreaterThan(assignment[0]!.at);
+      for (let i = 1; i < result.length; i++) expect(result[i]!.at).toBeGreaterThanOrEqual(result[i - 1]!.at);
+    } finally {
+      unsubscribe(TIMELINE_CHANNEL, listener);
       await running.stop();
     }
   });

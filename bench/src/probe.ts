@@ -7,12 +7,14 @@ import type { Bus } from '@troupe/bus';
 import { z } from 'zod';
 import { benchSubjects } from './bench-subjects.js';
 import { BenchError, BenchErrorCode } from './errors.js';
+import { recordTimeline } from './timeline-recorder.js';
 
 type NatsConnection = Bus['nc'];
 
 /**
  * A child process answers the orchestrator on `bench.probe.<name>` (core NATS request/reply):
- * its memory after a full garbage collection, its own counters, and the V8 CPU profiler — the same
+ * its memory after a full garbage collection, its own counters, the timeline of messages it handled alone
+ * (see `recordTimeline`), and the V8 CPU profiler — the same
  * sampling profiler and `.cpuprofile` format as `node --cpu-prof`, started and stopped through the
  * inspector so that a profile covers exactly one measured run rather than the process's start-up.
  * (`--cpu-prof` cannot be passed to these children: Node 20 refuses it in NODE_OPTIONS and `spawnTs`
@@ -22,6 +24,7 @@ export const ProbeCommandSchema = z.discriminatedUnion('cmd', [
   z.object({ cmd: z.literal('memory') }),
   z.object({ cmd: z.literal('counters') }),
   z.object({ cmd: z.literal('gc'), reset: z.boolean().default(false) }),
+  z.object({ cmd: z.literal('timeline'), reset: z.boolean().default(false) }),
   z.object({ cmd: z.literal('profile-start'), intervalUs: z.number().int().positive().default(500) }),
   z.object({ cmd: z.literal('profile-stop'), path: z.string().min(1) }),
 ]);
@@ -129,6 +132,7 @@ export async function serveProbe(
 ): Promise<void> {
   const session = new Session();
   session.connect();
+  const timeline = recordTimeline();
   let profiling = false;
   let gc: GcStats = { count: 0, totalMs: 0, maxMs: 0, long: 0, longByKind: {} };
   const KINDS: Record<number, string> = { 1: 'minor', 4: 'major', 8: 'incremental', 16: 'weakcb' };
@@ -164,6 +168,8 @@ export async function serveProbe(
         if (command.reset) gc = { count: 0, totalMs: 0, maxMs: 0, long: 0, longByKind: {} };
         return stats;
       }
+      case 'timeline':
+        return timeline.read(command.reset);
       case 'profile-start': {
         if (profiling) throw new Error('a profile is already running');
         await session.post('Profiler.enable');

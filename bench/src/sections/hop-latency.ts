@@ -1,7 +1,9 @@
-import { rawPipelineWorkflow, pipelineWorkflow } from '../pipeline.js';
+import { offlineRole, rawPipelineWorkflow, pipelineWorkflow, rawRole } from '../pipeline.js';
 import { askProbe, GcStatsSchema, type GcStats } from '../probe.js';
+import { TimelineSchema, type Timeline } from '../timeline-recorder.js';
 import { round, summarise, type LatencySummary } from '../stats.js';
-import { PIPELINE_STEPS } from '../step-work.js';
+import { PIPELINE_STEPS, type PipelineStep } from '../step-work.js';
+import type { Cell } from '../report.js';
 import type { TaskSample, TroupeCluster } from '../troupe-harness.js';
 
 /**
@@ -18,6 +20,18 @@ export interface HopBreakdown {
   agentPerStep: number;
 }
 
+/**
+ * Inside the processes, from Troupe's timeline marks (`troupe:timeline` diagnostics channel), for messages
+ * handled alone: p50 ms after the message reached its handler for each phase, and `wire` from the server
+ * storing the message to its handler starting.
+ */
+export interface HopTimeline {
+  /** A step's result in the supervisor: decoded → transitioned → recorded → effects-sent → handled. */
+  supervisor: Record<string, number>;
+  /** An assignment in its agent (median of the four agents): decoded → executed → result-sent → handled. */
+  agent: Record<string, number>;
+}
+
 export interface PipelineLatency {
   workflow: string;
   /** Submit → task.completed, one task at a time. */
@@ -27,6 +41,7 @@ export interface PipelineLatency {
   perHop: LatencySummary;
   /** p50 per hop over the bus's request/reply p50. */
   perHopOverRoundTrip: number;
+  timeline: HopTimeline;
 }
 
 export interface HopLatencyResult {
@@ -61,6 +76,16 @@ function breakdownOf(cluster: TroupeCluster, samples: readonly TaskSample[]): Ho
   };
 }
 
+function medianByPhase(timelines: ReadonlyArray<Record<string, number> | undefined>): Record<string, number> {
+  const phases = new Set(timelines.flatMap((t) => Object.keys(t ?? {})));
+  return Object.fromEntries(
+    [...phases].map((phase) => [
+      phase,
+      round(median(timelines.flatMap((t) => (t?.[phase] === undefined ? [] : [t[phase]]))), 3),
+    ]),
+  );
+}
+
 /**
  * Closed loop: one task at a time through the 4-step pipeline (a supervisor process and one agent
  * process per role), after a warm-up, measured from the submit to the task.completed event.
@@ -69,13 +94,32 @@ export async function runHopLatency(
   cluster: TroupeCluster,
   o: { tasks: number; warmUp: number; warmUpBurst: number; roundTripP50: number },
 ): Promise<HopLatencyResult> {
-  const measure = async (workflow: string): Promise<PipelineLatency> => {
+  const processes = [...cluster.supervisors, ...cluster.agents].map((c) => c.name);
+  const timelines = (reset: boolean) =>
+    Promise.all(
+      processes.map((name) => askProbe(cluster.bus.nc, name, { cmd: 'timeline', reset }, TimelineSchema)),
+    );
+  const measure = async (
+    workflow: string,
+    roleOf: (step: PipelineStep) => string,
+  ): Promise<PipelineLatency> => {
     // JIT warm-up of every process on the path, then a few tasks alone before the timed ones.
     await cluster.burst(workflow, o.warmUpBurst);
+    await timelines(true);
     cluster.traceHops(true);
     const samples = await cluster.closedLoop(workflow, o.tasks, o.warmUp);
     const breakdown = breakdownOf(cluster, samples);
     cluster.traceHops(false);
+    const seen: Timeline[] = await timelines(true);
+    const supervisors = new Set(cluster.supervisors.map((c) => c.name));
+    const timeline: HopTimeline = {
+      supervisor: medianByPhase(
+        seen.filter((_, i) => supervisors.has(processes[i]!)).map((t) => t['troupe.result']),
+      ),
+      agent: medianByPhase(
+        PIPELINE_STEPS.flatMap((step) => seen.map((t) => t[`troupe.work.${roleOf(step)}`])),
+      ),
+    };
     const perHop = summarise(samples.map((t) => t.ms / PIPELINE_STEPS.length));
     return {
       workflow,
@@ -83,19 +127,66 @@ export async function runHopLatency(
       breakdown,
       perHop,
       perHopOverRoundTrip: round(perHop.p50 / o.roundTripP50, 1),
+      timeline,
     };
   };
-  const processes = [...cluster.supervisors, ...cluster.agents].map((c) => c.name);
   const gcOf = (reset: boolean) =>
     Promise.all(processes.map((name) => askProbe(cluster.bus.nc, name, { cmd: 'gc', reset }, GcStatsSchema)));
   await gcOf(true);
-  const offline = await measure(pipelineWorkflow.name);
-  const raw = await measure(rawPipelineWorkflow.name);
+  const offline = await measure(pipelineWorkflow.name, offlineRole);
+  const raw = await measure(rawPipelineWorkflow.name, rawRole);
   const gc = await gcOf(false);
   return {
     steps: PIPELINE_STEPS.length,
     gc: Object.fromEntries(processes.map((name, i) => [name, gc[i]!])),
     offline,
     raw,
+  };
+}
+
+/** Section 2's second table: where a hop's time goes inside the supervisor and the agents. */
+export function hopTimelineTable(hop: HopLatencyResult): { headers: string[]; rows: Cell[][] } {
+  const rows: Cell[][] = [];
+  for (const [agents, r] of [
+    ['runAgent', hop.offline],
+    ['bare host', hop.raw],
+  ] as const) {
+    const s = r.timeline.supervisor;
+    const a = r.timeline.agent;
+    rows.push(
+      [
+        agents,
+        'supervisor: result → next assignment',
+        s['wire'],
+        s['decoded'],
+        s['transitioned'],
+        s['recorded'],
+        s['effects-sent'],
+        s['handled'],
+      ],
+      [
+        agents,
+        'agent: assignment → result',
+        a['wire'],
+        a['decoded'],
+        a['executed'],
+        undefined,
+        a['result-sent'],
+        a['handled'],
+      ],
+    );
+  }
+  return {
+    headers: [
+      'agents',
+      'message',
+      'wire (stored → handler)',
+      'decoded',
+      'transitioned / executed',
+      'recorded',
+      'assignment / result sent',
+      'handled (acks in)',
+    ],
+    rows,
   };
 }

@@ -36,3 +36,5 @@ export type { WorkMessage, WorkHandler, WorkConsumer } from './work-queue.js';
 export { newTaskId, taskIdTime } from './ids.js';
 export { freePort } from './free-port.js';
 export * from './role-outputs.js';
+export { TIMELINE_CHANNEL, markTimeline } from './timeline.js';
+export type { TimelineMark, TimelinePhase } from './timeline.js';

@@ -4,6 +4,7 @@ import type { Clock, TimerHandle } from './clock.js';
 import { headerCarrier, isPayloadRef, parseJson, validateEnvelope } from './codec.js';
 import { BusError, BusErrorCode, toTroupeError } from './errors.js';
 import type { HeaderCarrier } from './trace-hooks.js';
+import { markTimeline } from './timeline.js';
 import { traceHooks } from './trace-hooks.js';
 
 /** One work item handed to a handler. Settle it once; a handler that returns without settling acks. */
@@ -87,6 +88,7 @@ export function consumeWork<T>(options: ConsumeWorkOptions<T>): WorkConsumer {
   const minBatch = Math.max(1, Math.floor(concurrency / 4));
 
   const handle = async (jsMsg: JsMsg) => {
+    markTimeline('received', { subject: jsMsg.subject, storedAt: jsMsg.info.timestampNanos / 1e6 });
     const deliveries = jsMsg.info.deliveryCount;
     let settled = false;
     const settle = (fn: () => void) => {
@@ -102,6 +104,7 @@ export function consumeWork<T>(options: ConsumeWorkOptions<T>): WorkConsumer {
         : jsMsg.data;
       raw = parseJson(body, jsMsg.subject);
       data = validateEnvelope(options.schema, raw, jsMsg.subject);
+      markTimeline('decoded', { subject: jsMsg.subject });
     } catch (err) {
       settle(() => jsMsg.term(`decode failed: ${(err as Error).message}`.slice(0, 200)));
       await options
@@ -113,6 +116,7 @@ export function consumeWork<T>(options: ConsumeWorkOptions<T>): WorkConsumer {
           decoded: raw,
         })
         .catch((e) => options.onError?.(e, { subject: jsMsg.subject, seq: jsMsg.seq }));
+      markTimeline('handled', { subject: jsMsg.subject });
       return;
     }
     let keepAlive: TimerHandle | undefined;
@@ -162,6 +166,7 @@ export function consumeWork<T>(options: ConsumeWorkOptions<T>): WorkConsumer {
       options.onError?.(error, { subject: jsMsg.subject, seq: jsMsg.seq });
     } finally {
       if (keepAlive) clock.clearTimeout(keepAlive);
+      markTimeline('handled', { subject: jsMsg.subject });
     }
   };
 

@@ -7,6 +7,7 @@ import {
   StepAssignmentSchema,
   subjects,
   systemClock,
+  markTimeline,
   toTroupeError,
   type AuditRecord,
   type Bus,
@@ -199,6 +200,7 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
     };
     try {
       const outcome = await instrument(assignment, agentId, () => options.execute(ctx));
+      markTimeline('executed', { taskId: assignment.taskId });
       const result: StepResult = {
         ...resultHeader(),
         ok: true,
@@ -241,12 +243,11 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
             // The step's log goes out first; waiting for its flush before publishing the result would add a
             // round trip to every hop without ordering anything the connection does not already order.
             const { result, logged } = await runStep(msg.data);
-            await Promise.all([
-              logged,
-              bus.publishDurable(subjects.result(result.taskId), result, {
-                msgId: `result.${result.taskId}.${result.stepKey}.${result.attempt}`,
-              }),
-            ]);
+            const published = bus.publishDurable(subjects.result(result.taskId), result, {
+              msgId: `result.${result.taskId}.${result.stepKey}.${result.attempt}`,
+            });
+            markTimeline('result-sent', { taskId: result.taskId });
+            await Promise.all([logged, published]);
           } finally {
             inFlight--;
           }

@@ -9,6 +9,7 @@ import {
   StepResultSchema,
   Streams,
   subjects,
+  markTimeline,
   systemClock,
   TaskSubmitSchema,
   type AuditRecord,
@@ -182,6 +183,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
       }
     }
     if (logged) work.push(bus.flush());
+    markTimeline('effects-sent', { taskId });
     await Promise.all(work);
   };
 
@@ -274,6 +276,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
       }
       const now = clock.now();
       const { snapshot, effects, changed } = transition(record, engine, now);
+      markTimeline('transitioned', { taskId: record.taskId });
       if (!changed) {
         // Another supervisor may have moved the task on since this copy was cached: decide on a fresh read.
         if (fromCache) continue;
@@ -303,6 +306,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
       let revision: number;
       try {
         revision = await tasks.update(key, next, entry.revision);
+        markTimeline('recorded', { taskId: record.taskId });
       } catch (err) {
         if (err instanceof BusError && err.code === BusErrorCode.CasConflict) {
           cache.delete(key);
