@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   AuditRecordSchema,
-  connect,
   Streams,
   subjects,
   TaskEventSchema,
@@ -13,7 +12,7 @@ import {
   type Bus,
   type TimelineMark,
 } from '@troupe/bus';
-import { startNatsServer, type NatsServer } from '@troupe/bus/testing';
+import { startTestBus, type TestBus } from '@troupe/bus/testing';
 import { defineAgent, runAgent } from '@troupe/agents';
 import { startFakeModelServer } from '@troupe/agents/testing';
 import { builtinWorkflows, runSupervisor, type Supervisor } from '@troupe/supervisor';
@@ -29,19 +28,16 @@ const everythingBin = () => {
 };
 
 describe('agents on the real openai SDK, with MCP tools, guardrails and the call cache', () => {
-  let server: NatsServer;
+  let testBus: TestBus;
   let bus: Bus;
   let supervisor: Supervisor;
   beforeAll(async () => {
-    server = await startNatsServer();
-    bus = await connect({ servers: server.url });
-    await bus.ensureTopology();
+    ({ bus } = testBus = await startTestBus());
     supervisor = await runSupervisor({ bus, workflows: builtinWorkflows });
   });
   afterAll(async () => {
     await supervisor.stop();
-    await bus.close();
-    await server[Symbol.asyncDispose]();
+    await testBus[Symbol.asyncDispose]();
   });
 
   const ask = async (question: string) => {

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AuditRecordSchema,
-  connect,
   Streams,
   subjects,
   TaskEventSchema,
@@ -9,21 +8,17 @@ import {
   type TaskEvent,
   type TaskOptions,
 } from '@troupe/bus';
-import { spawnTs, startNatsServer, type NatsServer } from '@troupe/bus/testing';
+import { spawnTs, startTestBus, type NatsServer, type TestBus } from '@troupe/bus/testing';
 import { fixture, readTask, submitTask } from './fixtures/troupe.js';
 
 describe('real agent processes on the offline model', () => {
   let server: NatsServer;
   let bus: Bus;
+  let testBus: TestBus;
   beforeAll(async () => {
-    server = await startNatsServer();
-    bus = await connect({ servers: server.url, topology: { work: { ackWaitMs: 2_000 } } });
-    await bus.ensureTopology();
+    ({ server, bus } = testBus = await startTestBus({ bus: { topology: { work: { ackWaitMs: 2_000 } } } }));
   });
-  afterAll(async () => {
-    await bus.close();
-    await server[Symbol.asyncDispose]();
-  });
+  afterAll(() => testBus[Symbol.asyncDispose]());
 
   const submit = (workflow: string, input: unknown, options: TaskOptions = {}) =>
     submitTask(bus, workflow, input, options);

@@ -1,21 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditRecordSchema, Buckets, connect, Streams, subjects, type Bus } from '@troupe/bus';
-import { spawnTs, startNatsServer, type NatsServer, type TsProcess } from '@troupe/bus/testing';
+import { AuditRecordSchema, Buckets, Streams, subjects, type Bus } from '@troupe/bus';
+import { spawnTs, startTestBus, type NatsServer, type TestBus, type TsProcess } from '@troupe/bus/testing';
 import { TaskRecordSchema, taskKey, type TaskRecord } from '@troupe/supervisor';
 import { fixture, submitTask } from './fixtures/troupe.js';
 
 describe('supervisors as separate processes on a real nats-server', () => {
   let server: NatsServer;
   let bus: Bus;
+  let testBus: TestBus;
   beforeAll(async () => {
-    server = await startNatsServer();
-    bus = await connect({ servers: server.url });
-    await bus.ensureTopology();
+    ({ server, bus } = testBus = await startTestBus());
   });
-  afterAll(async () => {
-    await bus.close();
-    await server[Symbol.asyncDispose]();
-  });
+  afterAll(() => testBus[Symbol.asyncDispose]());
 
   it('one supervisor SIGKILLed in the middle of 50 tasks: every task completes, every result applied once', async () => {
     const env = { NATS_URL: server.url, WAKE_GRACE_MS: '200' };

@@ -1,14 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  connect,
-  LOG_SLOTS,
-  Streams,
-  subjects,
-  TaskEventSchema,
-  type Bus,
-  type TaskEvent,
-} from '@troupe/bus';
-import { startNatsServer, type NatsServer } from '@troupe/bus/testing';
+import { LOG_SLOTS, Streams, subjects, TaskEventSchema, type Bus, type TaskEvent } from '@troupe/bus';
+import { startTestBus, type TestBus } from '@troupe/bus/testing';
 
 const event = (taskId: string, n: number, blob = ''): TaskEvent => ({
   v: 1,
@@ -20,20 +12,15 @@ const event = (taskId: string, n: number, blob = ''): TaskEvent => ({
 
 /** Log records appended in one turn share a message; readers hand them out one by one with positions. */
 describe('appending to log streams on a real nats-server', () => {
-  let server: NatsServer;
   let bus: Bus;
   const messagesOn = async (subject: string) =>
     (await bus.jsm.streams.info(Streams.Events, { subjects_filter: subject })).state.subjects?.[subject] ?? 0;
 
+  let testBus: TestBus;
   beforeAll(async () => {
-    server = await startNatsServer({ maxPayload: 64 * 1024 });
-    bus = await connect({ servers: server.url });
-    await bus.ensureTopology();
+    ({ bus } = testBus = await startTestBus({ server: { maxPayload: 64 * 1024 } }));
   });
-  afterAll(async () => {
-    await bus.close();
-    await server[Symbol.asyncDispose]();
-  });
+  afterAll(() => testBus[Symbol.asyncDispose]());
 
   it('records appended in one turn are one message, read back in order, resumable after any position', async () => {
     const subject = subjects.event('batch');

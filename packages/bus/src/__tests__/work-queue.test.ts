@@ -1,22 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { connect, subjects, type Bus, type DeadLetter } from '@troupe/bus';
-import { spawnTs, startNatsServer, type NatsServer } from '@troupe/bus/testing';
+import { subjects, type Bus, type DeadLetter } from '@troupe/bus';
+import { spawnTs, startTestBus, type NatsServer, type TestBus } from '@troupe/bus/testing';
 
 const Item = z.object({ n: z.number() });
 
 describe('work queues on a real nats-server', () => {
   let server: NatsServer;
   let bus: Bus;
+  let testBus: TestBus;
   beforeAll(async () => {
-    server = await startNatsServer();
-    bus = await connect({ servers: server.url, topology: { work: { ackWaitMs: 400, maxDeliver: 3 } } });
-    await bus.ensureTopology();
+    ({ server, bus } = testBus = await startTestBus({
+      bus: { topology: { work: { ackWaitMs: 400, maxDeliver: 3 } } },
+    }));
   });
-  afterAll(async () => {
-    await bus.close();
-    await server[Symbol.asyncDispose]();
-  });
+  afterAll(() => testBus[Symbol.asyncDispose]());
 
   it('dead-letters a malformed message with its reason and goes on', async () => {
     const seen: number[] = [];

@@ -6,3 +6,5 @@ export { spawnTs, tsNodeArgs, repoRoot } from './spawn-ts.js';
 export type { TsProcess } from './spawn-ts.js';
 export { watchChild } from './child-output.js';
 export type { ChildOutput, ChildExit } from './child-output.js';
+export { startTestBus } from './test-bus.js';
+export type { TestBus } from './test-bus.js';

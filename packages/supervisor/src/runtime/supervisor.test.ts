@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Buckets, connect, newTaskId, Streams, subjects, type Bus, type TaskSubmit } from '@troupe/bus';
-import { startNatsServer, type NatsServer } from '@troupe/bus/testing';
+import { Buckets, newTaskId, Streams, subjects, type Bus, type TaskSubmit } from '@troupe/bus';
+import { startTestBus, type TestBus } from '@troupe/bus/testing';
 import { builtinWorkflows } from '../workflows/index.js';
 import { runSupervisor } from './supervisor.js';
 import { TaskRecordSchema, taskKey, type TaskRecord } from './task-record.js';
@@ -18,17 +18,12 @@ const submission = (taskId: string, input: unknown): TaskSubmit => ({
 });
 
 describe('runSupervisor on a real nats-server', () => {
-  let server: NatsServer;
   let bus: Bus;
+  let testBus: TestBus;
   beforeAll(async () => {
-    server = await startNatsServer();
-    bus = await connect({ servers: server.url });
-    await bus.ensureTopology();
+    ({ bus } = testBus = await startTestBus());
   });
-  afterAll(async () => {
-    await bus.close();
-    await server[Symbol.asyncDispose]();
-  });
+  afterAll(() => testBus[Symbol.asyncDispose]());
 
   it('a cancel that arrives before the task started ends it, and the later submission dispatches nothing', async () => {
     const tasks = await bus.kv(Buckets.Tasks, TaskRecordSchema);

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   Buckets,
-  connect,
   createSimulatedClock,
   newTaskId,
   StepAssignmentSchema,
@@ -12,7 +11,7 @@ import {
   type StepAssignment,
   type WorkConsumer,
 } from '@troupe/bus';
-import { startNatsServer, type NatsServer } from '@troupe/bus/testing';
+import { startTestBus, type TestBus } from '@troupe/bus/testing';
 import { defineWorkflow } from '../workflow/define-workflow.js';
 import { runSupervisor } from './supervisor.js';
 import { TaskRecordSchema, taskKey, WakeupSchema } from './task-record.js';
@@ -46,7 +45,7 @@ const fireDue = <T>(clock: SimulatedClock, read: () => T): T => {
 
 /** Timers live in KV troupe_wakeups; these tests count its writes and fire them on a simulated clock. */
 describe('supervisor wake-ups on a real nats-server', () => {
-  let server: NatsServer;
+  let testBus: TestBus;
   let bus: Bus;
   const T0 = 1_800_000_000_000;
   const assignments: StepAssignment[] = [];
@@ -55,9 +54,7 @@ describe('supervisor wake-ups on a real nats-server', () => {
   let stopWatch: () => void = () => undefined;
 
   beforeAll(async () => {
-    server = await startNatsServer();
-    bus = await connect({ servers: server.url });
-    await bus.ensureTopology();
+    ({ bus } = testBus = await startTestBus());
     consumers = await Promise.all(
       ['wake-a', 'wake-b'].map((role) =>
         bus.consumeWork({
@@ -86,8 +83,7 @@ describe('supervisor wake-ups on a real nats-server', () => {
   afterAll(async () => {
     stopWatch();
     await Promise.all(consumers.map((c) => c.stop()));
-    await bus.close();
-    await server[Symbol.asyncDispose]();
+    await testBus[Symbol.asyncDispose]();
   });
 
   const submit = async (taskId: string) =>
