@@ -600,7 +600,8 @@ export class Bus {
     const info = await this.jsm.streams.info(stream);
     if (info.state.messages === 0) return [];
     const out: Array<StoredRecord<T>> = [];
-    for await (const m of this.readPending(stream, this.readerConfig(filterSubject, options))) {
+    const config = this.readerConfig(filterSubject, options);
+    for await (const m of this.readPending(stream, config, () => limit - out.length)) {
       for (const record of await this.storedRecords(m, schema, options.after)) {
         if (out.length < limit) out.push(record);
       }
@@ -612,15 +613,23 @@ export class Bus {
   /**
    * The messages an ephemeral consumer has pending when it is created (with any that arrive while they are
    * read), then it is removed. A message removed after the count was taken (a KV key overwritten) ends the
-   * read at the next empty fetch, two seconds later at the most, instead of waiting for ever.
+   * read at the next empty fetch, two seconds later at the most, instead of waiting for ever. `wanted` bounds
+   * each fetch by how many more messages the reader can use.
    */
-  private async *readPending(stream: string, config: Partial<ConsumerConfig>): AsyncGenerator<JsMsg> {
+  private async *readPending(
+    stream: string,
+    config: Partial<ConsumerConfig>,
+    wanted: () => number = () => Infinity,
+  ): AsyncGenerator<JsMsg> {
     const created = await this.jsm.consumers.add(stream, config);
     try {
       const consumer = await this.js.consumers.get(stream, created.name);
       let pending = created.num_pending;
-      while (pending > 0) {
-        const batch = await consumer.fetch({ max_messages: Math.min(pending, 500), expires: 2_000 });
+      while (pending > 0 && wanted() > 0) {
+        const batch = await consumer.fetch({
+          max_messages: Math.min(wanted(), pending, 500),
+          expires: 2_000,
+        });
         let got = 0;
         for await (const m of batch) {
           got++;
