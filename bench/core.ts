@@ -7,7 +7,8 @@ import { parseArgs } from 'node:util';
 import { offlineRole, rawRole } from './src/pipeline.js';
 import { createProcessPool } from './src/process-pool.js';
 import { formatTable } from './src/report.js';
-import { hopTimelineTable, runHopLatency } from './src/sections/hop-latency.js';
+import { hopLegsTable, hopPhasesTable } from './src/hop-timeline.js';
+import { runHopLatency } from './src/sections/hop-latency.js';
 import { runProfiledBurst, runThroughputRound } from './src/sections/throughput.js';
 import { PIPELINE_STEPS } from './src/step-work.js';
 import { startTroupeCluster } from './src/troupe-harness.js';
@@ -39,8 +40,14 @@ for (const [name, r] of [
   );
 }
 log(`GC during the timed tasks: ${JSON.stringify(hop.gc)}`);
-const inside = hopTimelineTable(hop);
-log(formatTable('Inside a hop: p50 ms after the message reached its handler', inside.headers, inside.rows));
+const flavours = [
+  ['runAgent', hop.offline.timeline],
+  ['bare host', hop.raw.timeline],
+] as const;
+const phases = hopPhasesTable(flavours);
+const legs = hopLegsTable(flavours);
+log(formatTable('Inside a hop: p50 ms after the message reached its handler', phases.headers, phases.rows));
+log(formatTable('A hop leg by leg (ms)', legs.headers, legs.rows));
 const burst = await runThroughputRound(cluster, { agentsPerRole: 1, tasks: 500, warmUp: 200, repeats: 1 });
 for (const [name, b] of [
   ['runAgent', burst.offline],

@@ -16,7 +16,8 @@ import { formatTable, recordedMarkdown, recordMarkdown, writeResult } from './sr
 import { runBaseline } from './src/sections/baseline.js';
 import { runBullmq, type PeerFigures } from './src/sections/bullmq.js';
 import { runFanOut, runFanOutThrough, type FanOutResult } from './src/sections/fan-out.js';
-import { hopTimelineTable, runHopLatency } from './src/sections/hop-latency.js';
+import { hopLegsTable, hopPhasesTable } from './src/hop-timeline.js';
+import { runHopLatency } from './src/sections/hop-latency.js';
 import { runLanggraph } from './src/sections/langgraph.js';
 import { runSpanFeed } from './src/sections/span-feed.js';
 import { runSupervisorCost } from './src/sections/supervisor-cost.js';
@@ -207,13 +208,23 @@ const troupe = await (async () => {
           .join(', ')}`,
       ),
   );
-  const inside = hopTimelineTable(hop);
+  const flavours = [
+    ['runAgent', hop.offline.timeline],
+    ['bare host', hop.raw.timeline],
+  ] as const;
+  const phases = hopPhasesTable(flavours);
+  const legs = hopLegsTable(flavours);
   log(
     formatTable(
       '2b. Inside a hop: p50 ms after the message reached its handler (timeline marks, messages handled alone)',
-      inside.headers,
-      inside.rows,
-    ),
+      phases.headers,
+      phases.rows,
+    ) +
+      formatTable(
+        '2c. A hop leg by leg, across processes and the server (ms; the timeline marks put in sequence per task)',
+        legs.headers,
+        legs.rows,
+      ),
   );
 
   const one = await runThroughputRound(cluster, {

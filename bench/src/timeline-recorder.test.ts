@@ -22,15 +22,22 @@ describe('recordTimeline', () => {
     markTimeline('handled', { subject: 'troupe.work.a' });
     markTimeline('handled', { subject: 'troupe.work.a' });
 
-    const timeline = recorder.read(true);
-    expect(Object.keys(timeline).sort()).toEqual(['troupe.result', 'troupe.work.a']);
-    const work = timeline['troupe.work.a']!;
+    const { phases, messages } = recorder.read(true);
+    expect(Object.keys(phases).sort()).toEqual(['troupe.result', 'troupe.work.a']);
+    const work = phases['troupe.work.a']!;
     expect(work['n']).toBe(1);
     expect(Object.keys(work).sort()).toEqual(['decoded', 'executed', 'handled', 'n', 'result-sent', 'wire']);
     expect(work['wire']).toBeGreaterThanOrEqual(0.5);
     expect(work['decoded']).toBeLessThanOrEqual(work['executed']!);
     expect(work['executed']).toBeLessThanOrEqual(work['handled']!);
-    expect(timeline['troupe.result']!['n']).toBe(1);
-    expect(recorder.read(false)).toEqual({});
+    expect(phases['troupe.result']!['n']).toBe(1);
+    // The lone messages with their absolute times and task: the assignment, then the result.
+    expect(messages.map((m) => [m.group, m.taskId])).toEqual([
+      ['troupe.work.a', 't1'],
+      ['troupe.result', 't1'],
+    ]);
+    expect(messages[0]!.storedAt).toBe(storedAt);
+    expect(messages[0]!.sentAt).toBeGreaterThanOrEqual(messages[0]!.receivedAt);
+    expect(recorder.read(false)).toEqual({ phases: {}, messages: [] });
   });
 });

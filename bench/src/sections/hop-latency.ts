@@ -1,9 +1,10 @@
 import { offlineRole, rawPipelineWorkflow, pipelineWorkflow, rawRole } from '../pipeline.js';
 import { askProbe, GcStatsSchema, type GcStats } from '../probe.js';
-import { TimelineSchema, type Timeline } from '../timeline-recorder.js';
+import { TimelineSchema } from '../timeline-recorder.js';
+import { hopTimelineOf, type HopTimeline } from '../hop-timeline.js';
+import { subjects } from '@troupe/bus';
 import { round, summarise, type LatencySummary } from '../stats.js';
 import { PIPELINE_STEPS, type PipelineStep } from '../step-work.js';
-import type { Cell } from '../report.js';
 import type { TaskSample, TroupeCluster } from '../troupe-harness.js';
 
 /**
@@ -18,18 +19,6 @@ export interface HopBreakdown {
   supervisorPerResult: number;
   /** Assignment → result, per step. */
   agentPerStep: number;
-}
-
-/**
- * Inside the processes, from Troupe's timeline marks (`troupe:timeline` diagnostics channel), for messages
- * handled alone: p50 ms after the message reached its handler for each phase, and `wire` from the server
- * storing the message to its handler starting.
- */
-export interface HopTimeline {
-  /** A step's result in the supervisor: decoded → transitioned → recorded → effects-sent → handled. */
-  supervisor: Record<string, number>;
-  /** An assignment in its agent (median of the four agents): decoded → executed → result-sent → handled. */
-  agent: Record<string, number>;
 }
 
 export interface PipelineLatency {
@@ -76,16 +65,6 @@ function breakdownOf(cluster: TroupeCluster, samples: readonly TaskSample[]): Ho
   };
 }
 
-function medianByPhase(timelines: ReadonlyArray<Record<string, number> | undefined>): Record<string, number> {
-  const phases = new Set(timelines.flatMap((t) => Object.keys(t ?? {})));
-  return Object.fromEntries(
-    [...phases].map((phase) => [
-      phase,
-      round(median(timelines.flatMap((t) => (t?.[phase] === undefined ? [] : [t[phase]]))), 3),
-    ]),
-  );
-}
-
 /**
  * Closed loop: one task at a time through the 4-step pipeline (a supervisor process and one agent
  * process per role), after a warm-up, measured from the submit to the task.completed event.
@@ -110,16 +89,12 @@ export async function runHopLatency(
     const samples = await cluster.closedLoop(workflow, o.tasks, o.warmUp);
     const breakdown = breakdownOf(cluster, samples);
     cluster.traceHops(false);
-    const seen: Timeline[] = await timelines(true);
+    const seen = await timelines(true);
     const supervisors = new Set(cluster.supervisors.map((c) => c.name));
-    const timeline: HopTimeline = {
-      supervisor: medianByPhase(
-        seen.filter((_, i) => supervisors.has(processes[i]!)).map((t) => t['troupe.result']),
-      ),
-      agent: medianByPhase(
-        PIPELINE_STEPS.flatMap((step) => seen.map((t) => t[`troupe.work.${roleOf(step)}`])),
-      ),
-    };
+    const timeline = hopTimelineOf(
+      seen.map((t, i) => ({ timeline: t, supervisor: supervisors.has(processes[i]!) })),
+      PIPELINE_STEPS.map((step) => subjects.work(roleOf(step))),
+    );
     const perHop = summarise(samples.map((t) => t.ms / PIPELINE_STEPS.length));
     return {
       workflow,
@@ -141,52 +116,5 @@ export async function runHopLatency(
     gc: Object.fromEntries(processes.map((name, i) => [name, gc[i]!])),
     offline,
     raw,
-  };
-}
-
-/** Section 2's second table: where a hop's time goes inside the supervisor and the agents. */
-export function hopTimelineTable(hop: HopLatencyResult): { headers: string[]; rows: Cell[][] } {
-  const rows: Cell[][] = [];
-  for (const [agents, r] of [
-    ['runAgent', hop.offline],
-    ['bare host', hop.raw],
-  ] as const) {
-    const s = r.timeline.supervisor;
-    const a = r.timeline.agent;
-    rows.push(
-      [
-        agents,
-        'supervisor: result → next assignment',
-        s['wire'],
-        s['decoded'],
-        s['transitioned'],
-        s['recorded'],
-        s['effects-sent'],
-        s['handled'],
-      ],
-      [
-        agents,
-        'agent: assignment → result',
-        a['wire'],
-        a['decoded'],
-        a['executed'],
-        undefined,
-        a['result-sent'],
-        a['handled'],
-      ],
-    );
-  }
-  return {
-    headers: [
-      'agents',
-      'message',
-      'wire (stored → handler)',
-      'decoded',
-      'transitioned / executed',
-      'recorded',
-      'assignment / result sent',
-      'handled (acks in)',
-    ],
-    rows,
   };
 }
