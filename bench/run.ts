@@ -219,12 +219,14 @@ const troupe = await (async () => {
       '2b. Inside a hop: p50 ms after the message reached its handler (timeline marks, messages handled alone)',
       phases.headers,
       phases.rows,
-    ) +
-      formatTable(
-        '2c. A hop leg by leg, across processes and the server (ms; the timeline marks put in sequence per task)',
-        legs.headers,
-        legs.rows,
-      ),
+    ),
+  );
+  log(
+    formatTable(
+      '2c. A hop leg by leg, across processes and the server (ms; the timeline marks put in sequence per task)',
+      legs.headers,
+      legs.rows,
+    ),
   );
 
   const one = await runThroughputRound(cluster, {
