@@ -520,10 +520,17 @@ const targetsFor = (label: string, t: PeerFigures): Target[] => [
   ),
 ];
 const KB = 10 * 1024;
+/** RSS can shrink while tasks park (the heap hands pages back after the warm-up): then it measures nothing. */
+const rssTarget = (bytesPerTask: number): Target => {
+  const target = atMost('supervisor RSS per parked task ≤ 10 KB', bytesPerTask, KB, 'B', '10,240 B');
+  return bytesPerTask >= 0
+    ? target
+    : { ...target, verdict: 'PASS, no reading: RSS shrank (pages handed back); the heap row measures' };
+};
 const targets = {
   main: [
     ...targetsFor('Troupe', troupeOffline),
-    atMost('supervisor RSS per parked task ≤ 10 KB', troupe.cost.memory.rssBytesPerTask, KB, 'B', '10,240 B'),
+    rssTarget(troupe.cost.memory.rssBytesPerTask),
     atMost(
       'supervisor heap per parked task ≤ 10 KB',
       troupe.cost.memory.heapBytesPerTask,
