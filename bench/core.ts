@@ -8,7 +8,7 @@ import { offlineRole, rawRole } from './src/pipeline.js';
 import { createProcessPool } from './src/process-pool.js';
 import { formatTable } from './src/report.js';
 import { hopLegsTable, hopPhasesTable } from './src/hop-timeline.js';
-import { runHopLatency } from './src/sections/hop-latency.js';
+import { loadLine, runHopLatency } from './src/sections/hop-latency.js';
 import { runProfiledBurst, runThroughputRound } from './src/sections/throughput.js';
 import { PIPELINE_STEPS } from './src/step-work.js';
 import { startTroupeCluster } from './src/troupe-harness.js';
@@ -39,6 +39,8 @@ for (const [name, r] of [
       `${r.breakdown.supervisorSubmit}/${r.breakdown.supervisorPerResult}, agent ${r.breakdown.agentPerStep}`,
   );
 }
+log(loadLine('runAgent', hop.offline));
+log(loadLine('bare host', hop.raw));
 log(`GC during the timed tasks: ${JSON.stringify(hop.gc)}`);
 const flavours = [
   ['runAgent', hop.offline.timeline],

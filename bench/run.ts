@@ -17,7 +17,7 @@ import { runBaseline } from './src/sections/baseline.js';
 import { runBullmq, type PeerFigures } from './src/sections/bullmq.js';
 import { runFanOut, runFanOutThrough, type FanOutResult } from './src/sections/fan-out.js';
 import { hopLegsTable, hopPhasesTable } from './src/hop-timeline.js';
-import { runHopLatency } from './src/sections/hop-latency.js';
+import { loadLine, runHopLatency } from './src/sections/hop-latency.js';
 import { runLanggraph } from './src/sections/langgraph.js';
 import { runSpanFeed } from './src/sections/span-feed.js';
 import { runSupervisorCost } from './src/sections/supervisor-cost.js';
@@ -202,6 +202,8 @@ const troupe = await (async () => {
         r.breakdown.agentPerStep,
       ]),
     ) +
+      note(loadLine('runAgent', hop.offline)) +
+      note(loadLine('bare host', hop.raw)) +
       note(
         `GC pauses during the timed tasks: ${Object.entries(hop.gc)
           .map(([name, g]) => `${name} ${g.count} (max ${g.maxMs} ms)`)
@@ -434,11 +436,13 @@ const troupeRows: PeerFigures[] = [
   {
     system: 'Troupe, runAgent on the offline model',
     latency: troupe.hop.offline.task,
+    closedLoopLoad: troupe.hop.offline.load,
     burst: troupe.throughput.one.offline,
   },
   {
     system: 'Troupe, bare agent host (same step fn)',
     latency: troupe.hop.raw.task,
+    closedLoopLoad: troupe.hop.raw.load,
     burst: troupe.throughput.one.raw,
   },
 ];
@@ -453,6 +457,7 @@ log(
       'p99 ms',
       'tasks/s',
       'CPU ms/task',
+      'one at a time: CPU ms/task, cores busy',
       'p50 ÷ Troupe',
       'p99 ÷ Troupe',
       'tasks/s ÷ Troupe',
@@ -463,6 +468,9 @@ log(
       p.latency.p99,
       p.burst.tasksPerSec,
       p.burst.cpuMsPerTask['total'],
+      p.closedLoopLoad
+        ? `${round(p.closedLoopLoad.cpuMsPerTask['total']!, 2)}, ${p.closedLoopLoad.coresBusy}`
+        : undefined,
       `${round(p.latency.p50 / troupeOffline.latency.p50, 2)} / ${round(p.latency.p50 / troupeRaw.latency.p50, 2)}`,
       `${round(p.latency.p99 / troupeOffline.latency.p99, 2)} / ${round(p.latency.p99 / troupeRaw.latency.p99, 2)}`,
       `${round(p.burst.tasksPerSec / troupeOffline.burst.tasksPerSec, 2)} / ${round(p.burst.tasksPerSec / troupeRaw.burst.tasksPerSec, 2)}`,

@@ -3,12 +3,14 @@ import { Redis } from 'ioredis';
 import { childScript, type ProcessPool } from '../process-pool.js';
 import { round, summarise, type LatencySummary } from '../stats.js';
 import { firstPayload, PIPELINE_STEPS } from '../step-work.js';
-import { cpuPer, readCpu } from '../cpu-time.js';
+import { cpuPer, measureLoad, readCpu, type LoadReading } from '../cpu-time.js';
 import { BenchError, BenchErrorCode } from '../errors.js';
 
 export interface PeerFigures {
   system: string;
   latency: LatencySummary;
+  /** What the one-task-at-a-time loop cost the machine (measured for BullMQ, whose processes are ours). */
+  closedLoopLoad?: LoadReading;
   burst: {
     tasks: number;
     wallMs: number;
@@ -102,14 +104,17 @@ export async function runBullmq(
     };
 
     await burst(o.warmUp);
-    const samples: number[] = [];
-    for (let i = 0; i < o.tasks; i++) {
-      const t = await submit();
-      samples.push((await timeout(t.done, `task ${i}`)) - t.submittedAt);
-    }
-    await burst(Math.min(100, o.burst));
     const redisPid = await redisServerPid(o.redisPort);
     const groups = { workers: workers.map((w) => w.pid), redis: [redisPid], submitter: [process.pid] };
+    const { result: samples, load: closedLoopLoad } = await measureLoad(groups, o.tasks, async () => {
+      const latencies: number[] = [];
+      for (let i = 0; i < o.tasks; i++) {
+        const t = await submit();
+        latencies.push((await timeout(t.done, `task ${i}`)) - t.submittedAt);
+      }
+      return latencies;
+    });
+    await burst(Math.min(100, o.burst));
     const runs = [];
     for (let i = 0; i < o.repeats; i++) {
       const cpu0 = readCpu(groups);
@@ -126,6 +131,7 @@ export async function runBullmq(
     return {
       system: 'BullMQ (Redis, 4 worker processes)',
       latency: summarise(samples),
+      closedLoopLoad,
       burst: medianRun(runs),
     };
   } finally {

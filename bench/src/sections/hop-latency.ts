@@ -1,4 +1,5 @@
 import { offlineRole, rawPipelineWorkflow, pipelineWorkflow, rawRole } from '../pipeline.js';
+import { measureLoad, type LoadReading } from '../cpu-time.js';
 import { askProbe, GcStatsSchema, type GcStats } from '../probe.js';
 import { TimelineSchema } from '../timeline-recorder.js';
 import { hopTimelineOf, type HopTimeline } from '../hop-timeline.js';
@@ -31,6 +32,11 @@ export interface PipelineLatency {
   /** p50 per hop over the bus's request/reply p50. */
   perHopOverRoundTrip: number;
   timeline: HopTimeline;
+  /**
+   * What the closed loop cost every process, per task: CPU ms and ms spent runnable but waiting for a core
+   * (by group, plus the total), and how many of the machine's cores it kept busy on average.
+   */
+  load: LoadReading;
 }
 
 export interface HopLatencyResult {
@@ -86,7 +92,9 @@ export async function runHopLatency(
     await cluster.burst(workflow, o.warmUpBurst);
     await timelines(true);
     cluster.traceHops(true);
-    const samples = await cluster.closedLoop(workflow, o.tasks, o.warmUp);
+    const { result: samples, load } = await measureLoad(cluster.cpuGroups(), o.tasks + o.warmUp, () =>
+      cluster.closedLoop(workflow, o.tasks, o.warmUp),
+    );
     const breakdown = breakdownOf(cluster, samples);
     cluster.traceHops(false);
     const seen = await timelines(true);
@@ -103,6 +111,7 @@ export async function runHopLatency(
       perHop,
       perHopOverRoundTrip: round(perHop.p50 / o.roundTripP50, 1),
       timeline,
+      load,
     };
   };
   const gcOf = (reset: boolean) =>
@@ -117,4 +126,15 @@ export async function runHopLatency(
     offline,
     raw,
   };
+}
+
+/** One line on what a closed loop cost: CPU and waiting for a core per task, and the cores it kept busy. */
+export function loadLine(name: string, r: PipelineLatency): string {
+  const { cpuMsPerTask: cpu, waitMsPerTask: wait, coresBusy } = r.load;
+  return (
+    `${name}, one task at a time: ${cpu['total']} ms of CPU per task (supervisor ${cpu['supervisors']}, ` +
+    `agents ${cpu['agents']}, nats-server ${cpu['natsServer']}, submitter ${cpu['submitter']}), ` +
+    `${coresBusy} of the cores busy, ${wait['total']} ms per task spent waiting for a core ` +
+    `(supervisor ${wait['supervisors']}, agents ${wait['agents']}, nats-server ${wait['natsServer']})`
+  );
 }
