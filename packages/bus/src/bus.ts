@@ -36,6 +36,7 @@ import { DeadLetterSchema, PayloadRefSchema, type DeadLetter, type PayloadRef } 
 import { BusError, BusErrorCode, toTroupeError } from './errors.js';
 import { TypedKv } from './kv.js';
 import { LOG_SLOTS, LogBatcher, logRecords } from './log-batcher.js';
+import { SeenIds } from './seen-ids.js';
 import { readCredsFile, resolveConnectOptions, type ConnectOptions } from './options.js';
 import { subjects } from './subjects.js';
 import {
@@ -601,8 +602,9 @@ export class Bus {
     if (info.state.messages === 0) return [];
     const out: Array<StoredRecord<T>> = [];
     const config = this.readerConfig(filterSubject, options);
+    const seen = new SeenIds();
     for await (const m of this.readPending(stream, config, () => limit - out.length)) {
-      for (const record of await this.storedRecords(m, schema, options.after)) {
+      for (const record of await this.storedRecords(m, schema, options.after, seen)) {
         if (out.length < limit) out.push(record);
       }
       if (out.length >= limit) break;
@@ -680,7 +682,8 @@ export class Bus {
     const consumer = await this.js.consumers.get(stream, created.name);
     const messages = await consumer.consume({ max_messages: 256, idle_heartbeat: 5_000, expires: 30_000 });
     const jsm = this.jsm;
-    const storedRecords = (m: JsMsg) => this.storedRecords(m, schema, options.after);
+    const seen = new SeenIds();
+    const storedRecords = (m: JsMsg) => this.storedRecords(m, schema, options.after, seen);
     let stopped = false;
     const stop = async () => {
       if (stopped) return;
@@ -701,10 +704,11 @@ export class Bus {
   }
 
   /**
-   * The records of one stored message, each with its position; those at or before `after` are left out.
-   * A record that no longer decodes is skipped here; it stays in the stream for inspection.
+   * The records of one stored message, each with its position; those at or before `after`, and those this
+   * reader has handed out already (by `id`), are left out. A record that no longer decodes is skipped here; it
+   * stays in the stream for inspection.
    */
-  private async storedRecords<T>(m: JsMsg, schema: z.ZodType<T>, after: number | undefined) {
+  private async storedRecords<T>(m: JsMsg, schema: z.ZodType<T>, after: number | undefined, seen: SeenIds) {
     let decoded: unknown;
     try {
       const body = isPayloadRef(m.headers) ? await this.loadPayload(m.data, m.subject) : m.data;
@@ -717,7 +721,8 @@ export class Bus {
       const position = m.seq * LOG_SLOTS + index;
       if (after !== undefined && position <= after) return;
       const parsed = schema.safeParse(value);
-      if (parsed.success) out.push({ seq: m.seq, index, position, data: parsed.data });
+      if (parsed.success && seen.firstTime(parsed.data))
+        out.push({ seq: m.seq, index, position, data: parsed.data });
     });
     return out;
   }

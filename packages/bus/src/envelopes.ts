@@ -136,8 +136,15 @@ export const ControlSchema = z.discriminatedUnion('type', [
 ]);
 export type Control = z.infer<typeof ControlSchema>;
 
+/**
+ * A log record's id, unique within its task: readers hand a record stored twice (re-sent after a crash in a
+ * differently batched message) out once.
+ */
+const recordId = z.string().min(1).optional();
+
 export const TaskEventSchema = z.object({
   v: z.literal(1),
+  id: recordId,
   taskId: id,
   type: z.string(),
   at: z.number(),
@@ -148,6 +155,7 @@ export type TaskEvent = z.infer<typeof TaskEventSchema>;
 
 export const AuditRecordSchema = z.object({
   v: z.literal(1),
+  id: recordId,
   taskId: id,
   type: z.string(),
   at: z.number(),

@@ -38,7 +38,7 @@ export interface StepContext {
   /** A progress event for the task's event stream. */
   emit(type: string, data?: Record<string, unknown>): void;
   /** An audit record for the task's audit log. */
-  audit(record: Omit<AuditRecord, 'v' | 'taskId' | 'actor'> & { actor?: string }): void;
+  audit(record: Omit<AuditRecord, 'v' | 'id' | 'taskId' | 'actor'> & { actor?: string }): void;
 }
 
 /** An error a step ends with; `retryable` tells the supervisor whether another attempt may help. */
@@ -171,26 +171,31 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
           deltaText = '';
           ctx.emit('model.delta', { text, final: true });
         }
+        const id = `${idBase}.ev${eventSeq++}`;
         const event: TaskEvent = {
           v: 1,
+          id,
           taskId: assignment.taskId,
           type,
           at: clock.now(),
           stepKey: assignment.stepKey,
           data: { agentId, attempt: assignment.attempt, ...data },
         };
-        const appended = bus.append(subjects.event(assignment.taskId), event, {
-          msgId: `${idBase}.ev${eventSeq++}`,
-        });
+        const appended = bus.append(subjects.event(assignment.taskId), event, { msgId: id });
         if (appended) pending.push(appended);
       },
       audit(record) {
-        const full: AuditRecord = { v: 1, taskId: assignment.taskId, actor: `agent:${agentId}`, ...record };
-        // Alone: a re-run of the step (after a crash) must find the same message id for each audit record.
-        const appended = bus.append(subjects.audit(assignment.taskId), full, {
-          msgId: `${idBase}.au${auditSeq++}`,
-          alone: true,
-        });
+        const id = `${idBase}.au${auditSeq++}`;
+        const full: AuditRecord = {
+          v: 1,
+          id,
+          taskId: assignment.taskId,
+          actor: `agent:${agentId}`,
+          ...record,
+        };
+        // Alone: a re-run of the step (after a crash) finds the same message id for each audit record, so the
+        // audit log stores it once (events may be stored twice and are read once, by id).
+        const appended = bus.append(subjects.audit(assignment.taskId), full, { msgId: id, alone: true });
         if (appended) pending.push(appended);
       },
     };

@@ -50,6 +50,37 @@ describe('appending to log streams on a real nats-server', () => {
     expect(live).toEqual([5, 6]);
   });
 
+  it('records re-sent in differently batched messages (a step re-run after a crash) are read once, by id', async () => {
+    const subject = subjects.event('rerun');
+    const withId = (n: number): TaskEvent => ({ ...event('rerun', n), id: `rerun.step.1.ev${n}` });
+    // The first run sends three records in one turn, then crashes; the re-run sends them again with a fourth,
+    // batched another way: the messages' ids differ, so the server keeps all three messages.
+    for (let n = 0; n < 3; n++) bus.append(subject, withId(n), { msgId: withId(n).id! });
+    await bus.flush();
+    bus.append(subject, withId(0), { msgId: withId(0).id! });
+    await bus.flush();
+    for (let n = 1; n < 4; n++) bus.append(subject, withId(n), { msgId: withId(n).id! });
+    await bus.flush();
+    expect(await messagesOn(subject)).toBe(3);
+
+    const read = await bus.readStream(Streams.Events, subject, TaskEventSchema);
+    expect(read.map((e) => e.data['n'])).toEqual([0, 1, 2, 3]);
+    const tail = await bus.tailStream(Streams.Events, subject, TaskEventSchema);
+    const tailed: unknown[] = [];
+    for await (const r of tail) {
+      tailed.push(r.data.data['n']);
+      if (r.data.data['n'] === 3) break;
+    }
+    expect(tailed).toEqual([0, 1, 2, 3]);
+    // Records without an id are never merged.
+    const plain = subjects.event('plain');
+    bus.append(plain, event('plain', 1), { msgId: 'plain.a' });
+    await bus.flush();
+    bus.append(plain, event('plain', 1), { msgId: 'plain.b' });
+    await bus.flush();
+    expect(await bus.readStream(Streams.Events, plain, TaskEventSchema)).toHaveLength(2);
+  });
+
   it('the same records sent again are dropped by the server, as one message', async () => {
     const subject = subjects.event('again');
     const send = async () => {

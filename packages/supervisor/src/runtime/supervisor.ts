@@ -151,6 +151,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
         case 'event': {
           const event: TaskEvent = {
             v: 1,
+            id: effect.id,
             taskId,
             type: effect.type,
             at: effect.at,
@@ -164,7 +165,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
         }
         case 'audit': {
           const { kind: _kind, id: effectId, ...rest } = effect;
-          const audit: AuditRecord = { v: 1, taskId, ...rest };
+          const audit: AuditRecord = { v: 1, id: effectId, taskId, ...rest };
           const appended = bus.append(subjects.audit(taskId), audit, { msgId: effectId });
           if (appended) work.push(appended);
           logged = true;
