@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Clock } from '@troupe/bus';
+import type { Clock } from '@troupe/bus/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClient } from './client.js';
 import { TroupeApiError, TroupeApiErrorCode } from './errors.js';

@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from '@troupe/bus';
+import { systemClock, type Clock } from '@troupe/bus/contracts';
 import { z } from 'zod';
 import { codeForStatus, TroupeApiError, TroupeApiErrorCode } from './errors.js';
 import {

@@ -1,4 +1,4 @@
-import { TroupeError } from '@troupe/bus';
+import { TroupeError } from '@troupe/bus/contracts';
 import type { Problem } from './schemas.js';
 
 /** Why a client call failed. HTTP answers map by status; the rest happen before or after one. */

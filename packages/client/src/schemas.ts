@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { AuditRecordSchema, HeartbeatSchema, TaskEventSchema, TaskOptionsSchema } from '@troupe/bus';
+import {
+  AuditRecordSchema,
+  HeartbeatSchema,
+  TaskEventSchema,
+  TaskOptionsSchema,
+} from '@troupe/bus/contracts';
 
 /**
  * The HTTP API's request and response bodies. The API validates requests with these schemas and generates
@@ -258,7 +263,7 @@ export const ControlAcceptedSchema = z
 export type ControlAccepted = z.infer<typeof ControlAcceptedSchema>;
 
 export { TaskEventSchema };
-export type { TaskEvent } from '@troupe/bus';
+export type { TaskEvent } from '@troupe/bus/contracts';
 
 /** One event of a task's event stream with its stream sequence (the SSE `id`). */
 export interface TaskEventMessage {
