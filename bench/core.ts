@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { offlineRole, rawRole } from './src/pipeline.js';
 import { createProcessPool } from './src/process-pool.js';
-import { formatTable } from './src/report.js';
-import { hopLegsTable, hopPhasesTable } from './src/hop-timeline.js';
+import { formatHopTimeline } from './src/hop-timeline.js';
 import { loadLine, runHopLatency } from './src/sections/hop-latency.js';
 import { runProfiledBurst, runThroughputRound } from './src/sections/throughput.js';
 import { PIPELINE_STEPS } from './src/step-work.js';
@@ -42,14 +41,11 @@ for (const [name, r] of [
 log(loadLine('runAgent', hop.offline));
 log(loadLine('bare host', hop.raw));
 log(`GC during the timed tasks: ${JSON.stringify(hop.gc)}`);
-const flavours = [
-  ['runAgent', hop.offline.timeline],
-  ['bare host', hop.raw.timeline],
-] as const;
-const phases = hopPhasesTable(flavours);
-const legs = hopLegsTable(flavours);
-log(formatTable('Inside a hop: p50 ms after the message reached its handler', phases.headers, phases.rows));
-log(formatTable('A hop leg by leg (ms)', legs.headers, legs.rows));
+for (const table of formatHopTimeline(hop, {
+  phases: 'Inside a hop: p50 ms after the message reached its handler',
+  legs: 'A hop leg by leg (ms)',
+}))
+  log(table);
 const burst = await runThroughputRound(cluster, { agentsPerRole: 1, tasks: 500, warmUp: 200, repeats: 1 });
 for (const [name, b] of [
   ['runAgent', burst.offline],

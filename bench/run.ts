@@ -16,7 +16,7 @@ import { formatTable, recordedMarkdown, recordMarkdown, writeResult } from './sr
 import { runBaseline } from './src/sections/baseline.js';
 import { runBullmq, type PeerFigures } from './src/sections/bullmq.js';
 import { runFanOut, runFanOutThrough, type FanOutResult } from './src/sections/fan-out.js';
-import { hopLegsTable, hopPhasesTable } from './src/hop-timeline.js';
+import { formatHopTimeline } from './src/hop-timeline.js';
 import { loadLine, runHopLatency } from './src/sections/hop-latency.js';
 import { runLanggraph } from './src/sections/langgraph.js';
 import { runSpanFeed } from './src/sections/span-feed.js';
@@ -210,26 +210,12 @@ const troupe = await (async () => {
           .join(', ')}`,
       ),
   );
-  const flavours = [
-    ['runAgent', hop.offline.timeline],
-    ['bare host', hop.raw.timeline],
-  ] as const;
-  const phases = hopPhasesTable(flavours);
-  const legs = hopLegsTable(flavours);
-  log(
-    formatTable(
+  for (const table of formatHopTimeline(hop, {
+    phases:
       '2b. Inside a hop: p50 ms after the message reached its handler (timeline marks, messages handled alone)',
-      phases.headers,
-      phases.rows,
-    ),
-  );
-  log(
-    formatTable(
-      '2c. A hop leg by leg, across processes and the server (ms; the timeline marks put in sequence per task)',
-      legs.headers,
-      legs.rows,
-    ),
-  );
+    legs: '2c. A hop leg by leg, across processes and the server (ms; the timeline marks put in sequence per task)',
+  }))
+    log(table);
 
   const one = await runThroughputRound(cluster, {
     agentsPerRole: 1,

@@ -1,4 +1,4 @@
-import type { Cell } from './report.js';
+import { formatTable, type Cell } from './report.js';
 import { round, summarise } from './stats.js';
 import type { LoneMessage, Timeline } from './timeline-recorder.js';
 
@@ -153,4 +153,21 @@ export function hopLegsTable(flavours: Flavours): { headers: string[]; rows: Cel
       ...flavours.flatMap(([, t]) => [t.legs[leg].p50, t.legs[leg].p90, t.legs[leg].p99]),
     ]),
   };
+}
+
+/** Tables 2b and 2c for runAgent and the bare host, under the given titles. */
+export function formatHopTimeline(
+  hop: { offline: { timeline: HopTimeline }; raw: { timeline: HopTimeline } },
+  titles: { phases: string; legs: string },
+): string[] {
+  const flavours = [
+    ['runAgent', hop.offline.timeline],
+    ['bare host', hop.raw.timeline],
+  ] as const;
+  const phases = hopPhasesTable(flavours);
+  const legs = hopLegsTable(flavours);
+  return [
+    formatTable(titles.phases, phases.headers, phases.rows),
+    formatTable(titles.legs, legs.headers, legs.rows),
+  ];
 }
