@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what Troupe needs on a fresh machine: the pinned pnpm, nats-server, and the dependencies.
+# Installs what Troupe needs on a fresh machine: the pinned pnpm, nats-server and the dependencies; with
+# --browser (the test suite) also chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1
@@ -10,15 +11,24 @@ if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version)" != "$pnpm_version"
   npm install -g "pnpm@$pnpm_version" >/dev/null
 fi
 
-if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; then
+# Debian packages the tests need: nats-server (tests start their own servers) and chromium (driven by
+# playwright-core for browser tests; never downloaded by playwright itself).
+apt_install() {
   if command -v apt-get >/dev/null 2>&1; then
-    echo "setup: installing nats-server with apt-get"
-    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-    $SUDO apt-get update -qq && $SUDO apt-get install -y -qq nats-server >/dev/null
+    echo "setup: installing $1 with apt-get"
+    local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    if [ -z "${apt_updated:-}" ]; then $sudo apt-get update -qq; apt_updated=1; fi
+    $sudo apt-get install -y -qq "$1" >/dev/null
   else
-    echo "setup: nats-server is missing: install it (https://docs.nats.io/running-a-nats-service/introduction/installation)" >&2
+    echo "setup: $1 is missing: $2" >&2
     exit 1
   fi
+}
+if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; then
+  apt_install nats-server "install it (https://docs.nats.io/running-a-nats-service/introduction/installation)"
+fi
+if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
+  apt_install chromium "install Chromium (the browser tests drive /usr/bin/chromium)"
 fi
 
 if [ "${CI:-}" = "true" ]; then
