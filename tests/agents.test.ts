@@ -9,7 +9,7 @@ import {
   type TaskOptions,
 } from '@troupe/bus';
 import { spawnTs, startTestBus, type NatsServer, type TestBus } from '@troupe/bus/testing';
-import { fixture, readTask, submitTask } from './fixtures/troupe.js';
+import { fixture, followTaskEnds, readTask, submitTask } from './fixtures/troupe.js';
 
 describe('real agent processes on the offline model', () => {
   let server: NatsServer;
@@ -35,9 +35,10 @@ describe('real agent processes on the offline model', () => {
       const taskId = await submit('report', {
         question: 'How does JetStream acknowledge messages and what is a work queue?',
       });
-      await expect
-        .poll(async () => (await record(taskId))?.status, { timeout: 60_000, interval: 200 })
-        .toBe('completed');
+      const ends = await followTaskEnds(bus, [taskId]);
+      await ends.until();
+      await ends.stop();
+      expect((await record(taskId))?.status).toBe('completed');
       const result = (await record(taskId))!.result as {
         document: string;
         citations: Array<{ source: string }>;

@@ -102,8 +102,7 @@ describe('createClient', () => {
         res.write('retry: 250\n\n');
         res.write(event(1, 'task.started') + event(2, 'step.dispatched'));
         // Half an event, then the connection dies.
-        res.write('id: 3\nevent: step.succ');
-        setImmediate(() => res.socket?.destroy());
+        res.write('id: 3\nevent: step.succ', () => res.socket?.destroy());
       } else {
         // The server replays from after the id it was given; a repeat of 2 would be dropped by the client anyway.
         res.write(event(2, 'step.dispatched') + event(3, 'step.succeeded') + event(4, 'task.completed'));

@@ -91,6 +91,8 @@ describe('work queues on a real nats-server', () => {
 
   it('dead-letters an item that fails on every delivery and leaves the queue empty', async () => {
     const lost: DeadLetter[] = [];
+    let deadLettered!: () => void;
+    const firstDeadLetter = new Promise<void>((r) => (deadLettered = r));
     const consumer = await bus.consumeWork({
       role: 'failing',
       schema: Item,
@@ -99,11 +101,15 @@ describe('work queues on a real nats-server', () => {
       handler: async () => {
         throw new Error('model exploded');
       },
-      onDeadLetter: (r) => void lost.push(r),
+      onDeadLetter: (r) => {
+        lost.push(r);
+        deadLettered();
+      },
     });
     await bus.publishDurable(subjects.work('failing'), { n: 7 });
-    await expect.poll(() => lost.length, { timeout: 10_000 }).toBe(1);
+    await firstDeadLetter;
     await consumer.stop();
+    expect(lost).toHaveLength(1);
     expect(lost[0]).toMatchObject({ reason: 'max-deliveries', deliveries: 3, error: 'model exploded' });
     const stream = await bus.jsm.streams.info('TROUPE_WORK', { subjects_filter: subjects.work('failing') });
     expect(stream.state.subjects?.[subjects.work('failing')] ?? 0).toBe(0);
@@ -111,6 +117,8 @@ describe('work queues on a real nats-server', () => {
 
   it('dead-letters an item whose worker never answers (the max-deliveries advisory)', async () => {
     const lost: Array<{ record: DeadLetter; decoded: unknown }> = [];
+    let deadLettered!: () => void;
+    const firstDeadLetter = new Promise<void>((r) => (deadLettered = r));
     let release!: () => void;
     const released = new Promise<void>((r) => (release = r));
     // Every delivery hangs (a stalled worker): the server gives up after max_deliver ack_waits.
@@ -120,10 +128,14 @@ describe('work queues on a real nats-server', () => {
       concurrency: 8,
       keepAlive: false,
       handler: () => released,
-      onDeadLetter: (record, decoded) => void lost.push({ record, decoded }),
+      onDeadLetter: (record, decoded) => {
+        lost.push({ record, decoded });
+        deadLettered();
+      },
     });
     await bus.publishDurable(subjects.work('stalled'), { n: 9 });
-    await expect.poll(() => lost.length, { timeout: 15_000, interval: 100 }).toBe(1);
+    await firstDeadLetter;
+    expect(lost).toHaveLength(1);
     expect(lost[0]!.decoded).toEqual({ n: 9 });
     expect(lost[0]!.record).toMatchObject({ reason: 'max-deliveries', deliveries: 3 });
     const stream = await bus.jsm.streams.info('TROUPE_WORK', { subjects_filter: subjects.work('stalled') });
