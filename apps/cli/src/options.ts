@@ -1,3 +1,4 @@
+import { BuiltinRole } from '@troupe/bus/contracts';
 import { InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 
@@ -31,17 +32,10 @@ export const parsePort = parserOf(integer(0, 65_535, 'a port'));
 export const parseConcurrency = parserOf(integer(1, 1024, 'the concurrency'));
 
 /**
- * The built-in roles of @troupe/agents (`builtinRoles`; a test keeps the two lists equal). Listed here so that
- * parsing the command line does not load the agents package and its model SDKs.
+ * The built-in roles, from the role contract in @troupe/bus/contracts (a test keeps it equal to
+ * @troupe/agents' `builtinRoles`): parsing the command line does not load the agents package and its SDKs.
  */
-export const BUILTIN_ROLE_NAMES: readonly string[] = [
-  'planner',
-  'researcher',
-  'analyst',
-  'drafter',
-  'reviewer',
-  'assistant',
-];
+export const BUILTIN_ROLE_NAMES: readonly string[] = Object.values(BuiltinRole);
 
 /** `planner,researcher`: built-in role names, comma-separated, each once. */
 export const parseRoles = parserOf(
