@@ -468,18 +468,8 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
     ).catch(async (err: unknown) => {
       // Input or options the workflow refuses: the task fails with the reason, and the message is done.
       if (!isWorkflowError(err)) throw err;
-      await tasks.casUpdate(key, (current) =>
-        current && current.value.snapshot === undefined && !TERMINAL_STATUSES.has(current.value.status)
-          ? {
-              ...current.value,
-              status: 'failed',
-              updatedAt: clock.now(),
-              seq: current.value.seq + 1,
-              error: { code: err.code, message: err.message },
-            }
-          : undefined,
-      );
-      options.onTaskFinished?.((await tasks.get(key))!.value);
+      const ended = await endUnstarted(key, 'failed', { code: err.code, message: err.message });
+      if (ended) options.onTaskFinished?.(ended.value);
     });
   };
 
@@ -525,22 +515,24 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
     }
   };
 
-  /** A cancel that arrives before any supervisor started the task ends it right there. */
-  const cancelQueued = async (key: string, reason: string | undefined) => {
-    const written = await tasks.casUpdate(key, (current) =>
+  /** Ends a task no supervisor has started yet (its record has no snapshot); any other record is left as it is. */
+  const endUnstarted = (
+    key: string,
+    status: 'failed' | 'cancelled',
+    error: { code: string; message: string },
+  ) =>
+    tasks.casUpdate(key, (current) =>
       current && current.value.snapshot === undefined && !TERMINAL_STATUSES.has(current.value.status)
-        ? {
-            ...current.value,
-            status: 'cancelled',
-            updatedAt: clock.now(),
-            seq: current.value.seq + 1,
-            error: {
-              code: 'CANCELLED',
-              message: `cancelled before it started${reason ? `: ${reason}` : ''}`,
-            },
-          }
+        ? { ...current.value, status, updatedAt: clock.now(), seq: current.value.seq + 1, error }
         : undefined,
     );
+
+  /** A cancel that arrives before any supervisor started the task ends it right there. */
+  const cancelQueued = async (key: string, reason: string | undefined) => {
+    const written = await endUnstarted(key, 'cancelled', {
+      code: 'CANCELLED',
+      message: `cancelled before it started${reason ? `: ${reason}` : ''}`,
+    });
     if (written?.value.status === 'cancelled') {
       cache.delete(key);
       options.onTaskFinished?.(written.value);
