@@ -53,7 +53,9 @@ function legsOf(supervisor: readonly LoneMessage[], agents: readonly LoneMessage
   const byTask = new Map<string, LoneMessage[]>();
   for (const m of supervisor) {
     if (m.taskId === undefined) continue;
-    byTask.set(m.taskId, [...(byTask.get(m.taskId) ?? []), m]);
+    const theirs = byTask.get(m.taskId) ?? [];
+    theirs.push(m);
+    byTask.set(m.taskId, theirs);
   }
   for (const a of agents) {
     if (a.taskId === undefined || a.storedAt === undefined || a.sentAt === undefined) continue;
