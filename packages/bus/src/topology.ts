@@ -172,23 +172,42 @@ function isAlreadyInUse(err: unknown): boolean {
   return /already in use|already exists/i.test(String((err as Error)?.message ?? err));
 }
 
-/** Creates a stream, or updates it when it exists; safe to run from many processes at once. */
+/**
+ * Creates a stream, or updates it when it exists; safe to run from many processes at once. When another
+ * process creates the same stream between our lookup and our add, the server answers the add with "already
+ * in use" or, on 2.9, "subjects overlap with an existing stream": either way the stream is there, so we
+ * look again and reconcile its config instead of failing.
+ */
 export async function upsertStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }) {
+  const existing = await streamConfig(jsm, config.name);
+  if (existing) return reconcileStream(jsm, existing, config);
   try {
-    const info = await jsm.streams.info(config.name);
-    const drift = Object.entries(config).some(
-      ([k, v]) =>
-        JSON.stringify((info.config as unknown as Record<string, unknown>)[k]) !== JSON.stringify(v),
-    );
-    if (drift) await jsm.streams.update(config.name, config);
-  } catch (err) {
-    if (!/stream not found/i.test(String((err as Error).message))) throw err;
-    try {
-      await jsm.streams.add(config);
-    } catch (addErr) {
-      if (!isAlreadyInUse(addErr)) throw addErr;
-    }
+    await jsm.streams.add(config);
+  } catch (addErr) {
+    const raced = await streamConfig(jsm, config.name);
+    if (!raced) throw addErr;
+    await reconcileStream(jsm, raced, config);
   }
+}
+
+async function streamConfig(jsm: JetStreamManager, name: string): Promise<StreamConfig | undefined> {
+  try {
+    return (await jsm.streams.info(name)).config;
+  } catch (err) {
+    if (/stream not found/i.test(String((err as Error).message))) return undefined;
+    throw err;
+  }
+}
+
+async function reconcileStream(
+  jsm: JetStreamManager,
+  current: StreamConfig,
+  wanted: Partial<StreamConfig> & { name: string },
+) {
+  const drift = Object.entries(wanted).some(
+    ([k, v]) => JSON.stringify((current as unknown as Record<string, unknown>)[k]) !== JSON.stringify(v),
+  );
+  if (drift) await jsm.streams.update(wanted.name, wanted);
 }
 
 export async function upsertConsumer(jsm: JetStreamManager, stream: string, config: Partial<ConsumerConfig>) {

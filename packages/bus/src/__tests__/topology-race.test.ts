@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { connect } from '@troupe/bus';
+import { startNatsServer } from '@troupe/bus/testing';
+import { upsertStream } from '../topology.js';
+
+describe('creating the topology from many processes at once', () => {
+  // Before upsertStream looked again after a failed add, about one fresh server in eight answered one of
+  // four simultaneous creators with "subjects overlap with an existing stream".
+  it('four connections creating the topology of a fresh server at once all succeed', async () => {
+    for (let round = 0; round < 12; round++) {
+      await using server = await startNatsServer();
+      const buses = await Promise.all(Array.from({ length: 4 }, () => connect({ servers: server.url })));
+      try {
+        const outcomes = await Promise.allSettled(buses.map((b) => b.ensureTopology()));
+        expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([]);
+        expect(await buses[0]!.hasTopology()).toBe(true);
+      } finally {
+        await Promise.all(buses.map((b) => b.close()));
+      }
+    }
+  });
+
+  it('a creator that finds the stream with another config updates it', async () => {
+    await using server = await startNatsServer();
+    const [a, b] = await Promise.all([connect({ servers: server.url }), connect({ servers: server.url })]);
+    try {
+      await upsertStream(a.jsm, { name: 'DRIFT', subjects: ['drift.>'], max_msgs: 10 });
+      await upsertStream(b.jsm, { name: 'DRIFT', subjects: ['drift.>'], max_msgs: 20 });
+      expect((await a.jsm.streams.info('DRIFT')).config.max_msgs).toBe(20);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});
