@@ -1,6 +1,7 @@
 /**
  * `pnpm bench:core`: only Troupe's hop latency, one-agent-per-role throughput and the CPU profiles of the
- * supervisor and one agent — the loop to iterate on when working on speed. `pnpm bench` is the full run.
+ * supervisor and one agent, beside the bus floor (the same hop on bare nats.js) — the loop to iterate on when
+ * working on speed. `pnpm bench` is the full run.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -9,6 +10,7 @@ import { createProcessPool } from './src/process-pool.js';
 import { formatHopTimeline } from './src/hop-timeline.js';
 import { loadLine, runHopLatency } from './src/sections/hop-latency.js';
 import { runProfiledBurst, runThroughputRound } from './src/sections/throughput.js';
+import { runBusFloor } from './src/sections/bus-floor.js';
 import { PIPELINE_STEPS } from './src/step-work.js';
 import { startTroupeCluster } from './src/troupe-harness.js';
 
@@ -55,6 +57,11 @@ for (const [name, b] of [
     `${name}: ${b.tasksPerSec} tasks/s; writes/task ${JSON.stringify(b.writesPerTask)}; CPU ms/task ${JSON.stringify(b.cpuMsPerTask)}`,
   );
 }
+const floor = await runBusFloor(pool, { tasks: 200, warmUp: 200, burst: 500, repeats: 1 });
+log(
+  `bus floor (the hop on bare nats.js): task p50 ${floor.latency.p50} p99 ${floor.latency.p99} ms; ` +
+    `${floor.burst.tasksPerSec} tasks/s; CPU ms/task ${JSON.stringify(floor.burst.cpuMsPerTask)}`,
+);
 if (args.profile) {
   const profiled = await runProfiledBurst(cluster, {
     tasks: 500,

@@ -14,7 +14,9 @@ import { offlineRole, rawRole } from './src/pipeline.js';
 import { createProcessPool } from './src/process-pool.js';
 import { formatTable, recordedMarkdown, recordMarkdown, writeResult } from './src/report.js';
 import { runBaseline } from './src/sections/baseline.js';
-import { runBullmq, type PeerFigures } from './src/sections/bullmq.js';
+import { runBullmq } from './src/sections/bullmq.js';
+import { runBusFloor } from './src/sections/bus-floor.js';
+import type { PeerFigures } from './src/peer-measure.js';
 import { runFanOut, runFanOutThrough, type FanOutResult } from './src/sections/fan-out.js';
 import { formatHopTimeline } from './src/hop-timeline.js';
 import { loadLine, runHopLatency } from './src/sections/hop-latency.js';
@@ -414,6 +416,7 @@ const troupe = await (async () => {
 // 6. Peers ----------------------------------------------------------------------------------------------
 const peerOptions = { tasks: N.latencyTasks, warmUp: N.peerWarmUp, burst: N.burst, repeats: N.repeats };
 const peers: PeerFigures[] = [
+  await runBusFloor(pool, { ...peerOptions, warmUp: N.warmUpBurst }),
   await runLanggraph(pool, { checkpointer: 'memory', ...peerOptions }),
   await runLanggraph(pool, { checkpointer: 'sqlite', ...peerOptions }),
   await runBullmq(pool, { ...peerOptions, warmUp: N.warmUpBurst, redisPort }),
@@ -495,6 +498,7 @@ log(
 
 // Targets -----------------------------------------------------------------------------------------------
 const bullmq = peers.find((p) => p.system.startsWith('BullMQ'))!;
+const busFloor = peers.find((p) => p.system.startsWith('bus floor'))!;
 const targetsFor = (label: string, t: PeerFigures): Target[] => [
   atMost(
     `${label}: 4-step task p50 ≤ BullMQ's`,
@@ -541,6 +545,7 @@ const targets = {
     ),
   ],
   likeForLike: targetsFor('bare host', troupeRaw),
+  busFloor: targetsFor('bus floor', busFloor),
 };
 save('targets', targets);
 const targetRows = (list: Target[]) => list.map((t) => [t.target, t.measured, t.ratio, t.verdict]);
@@ -556,6 +561,13 @@ log(
     'The same latency/throughput targets for the bare agent host (like-for-like with the peers)',
     ['target', 'measured', 'ratio', 'result'],
     targetRows(targets.likeForLike),
+  ),
+);
+log(
+  formatTable(
+    'The same targets for the bus floor (the hop on bare nats.js: what the bus allows on this machine)',
+    ['target', 'measured', 'ratio', 'result'],
+    targetRows(targets.busFloor),
   ),
 );
 const closing =

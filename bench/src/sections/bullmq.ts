@@ -1,33 +1,8 @@
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { childScript, type ProcessPool } from '../process-pool.js';
-import { round, summarise, type LatencySummary } from '../stats.js';
 import { firstPayload, PIPELINE_STEPS } from '../step-work.js';
-import { cpuPer, measureLoad, readCpu, type LoadReading } from '../cpu-time.js';
-import { BenchError, BenchErrorCode } from '../errors.js';
-
-export interface PeerFigures {
-  system: string;
-  latency: LatencySummary;
-  /** What the one-task-at-a-time loop cost the machine (measured for BullMQ, whose processes are ours). */
-  closedLoopLoad?: LoadReading;
-  burst: {
-    tasks: number;
-    wallMs: number;
-    tasksPerSec: number;
-    latency: LatencySummary;
-    /** CPU milliseconds per task by process group, and their total (median run). */
-    cpuMsPerTask: Record<string, number>;
-    /** tasks/s of every repetition; the figures are the median one's. */
-    runs: number[];
-  };
-}
-
-/** The median run by tasks/s, with every run's tasks/s. */
-export function medianRun<T extends { tasksPerSec: number }>(runs: readonly T[]): T & { runs: number[] } {
-  const sorted = [...runs].sort((a, b) => a.tasksPerSec - b.tasksPerSec);
-  return { ...sorted[Math.floor((sorted.length - 1) / 2)]!, runs: runs.map((r) => round(r.tasksPerSec, 1)) };
-}
+import { measurePeerPipeline, type PeerFigures, type PeerTask } from '../peer-measure.js';
 
 async function redisServerPid(port: number): Promise<number> {
   const redis = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1 });
@@ -74,7 +49,7 @@ export async function runBullmq(
       waiting.delete(taskId);
     });
     let counter = 0;
-    const submit = async () => {
+    const submit = async (): Promise<PeerTask> => {
       const taskId = `t${counter++}`;
       const done = new Promise<number>((resolve) => waiting.set(taskId, resolve));
       const submittedAt = performance.now();
@@ -85,55 +60,13 @@ export async function runBullmq(
       );
       return { submittedAt, done };
     };
-    const timeout = <T>(p: Promise<T>, what: string) =>
-      Promise.race([
-        p,
-        new Promise<never>((_, reject) =>
-          setTimeout(
-            () => reject(new BenchError(BenchErrorCode.Timeout, `BullMQ: ${what} did not finish`)),
-            60_000,
-          ).unref(),
-        ),
-      ]);
-    const burst = async (count: number) => {
-      const start = performance.now();
-      const tasks = await Promise.all(Array.from({ length: count }, submit));
-      const times = await timeout(Promise.all(tasks.map((t) => t.done)), `a burst of ${count}`);
-      const wallMs = Math.max(...times) - start;
-      return { wallMs, latencies: times.map((at, i) => at - tasks[i]!.submittedAt) };
-    };
-
-    await burst(o.warmUp);
     const redisPid = await redisServerPid(o.redisPort);
-    const groups = { workers: workers.map((w) => w.pid), redis: [redisPid], submitter: [process.pid] };
-    const { result: samples, load: closedLoopLoad } = await measureLoad(groups, o.tasks, async () => {
-      const latencies: number[] = [];
-      for (let i = 0; i < o.tasks; i++) {
-        const t = await submit();
-        latencies.push((await timeout(t.done, `task ${i}`)) - t.submittedAt);
-      }
-      return latencies;
-    });
-    await burst(Math.min(100, o.burst));
-    const runs = [];
-    for (let i = 0; i < o.repeats; i++) {
-      const cpu0 = readCpu(groups);
-      const b = await burst(o.burst);
-      const cpu1 = readCpu(groups);
-      runs.push({
-        tasks: o.burst,
-        wallMs: round(b.wallMs, 1),
-        tasksPerSec: round((o.burst / b.wallMs) * 1000, 1),
-        latency: summarise(b.latencies),
-        cpuMsPerTask: cpuPer(cpu0, cpu1, o.burst),
-      });
-    }
-    return {
+    return await measurePeerPipeline({
       system: 'BullMQ (Redis, 4 worker processes)',
-      latency: summarise(samples),
-      closedLoopLoad,
-      burst: medianRun(runs),
-    };
+      ...o,
+      groups: { workers: workers.map((w) => w.pid), redis: [redisPid], submitter: [process.pid] },
+      submit,
+    });
   } finally {
     await Promise.all(workers.map((w) => pool.stop(w)));
     await events.close();

@@ -1,7 +1,7 @@
 import { childScript, type ProcessPool } from '../process-pool.js';
 import { round } from '../stats.js';
 import { BenchError, BenchErrorCode } from '../errors.js';
-import { medianRun, type PeerFigures } from './bullmq.js';
+import { medianRun, type PeerFigures } from '../peer-measure.js';
 import { z } from 'zod';
 
 const Summary = z.object({
