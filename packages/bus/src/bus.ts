@@ -19,7 +19,7 @@ import {
   type JsMsg,
   type PubAck,
 } from '@nats-io/jetstream';
-import { Kvm, type KV } from '@nats-io/kv';
+import { Kvm, type KV, type KvOptions } from '@nats-io/kv';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import type { z } from 'zod';
 import { systemClock, type Clock } from './clock.js';
@@ -47,6 +47,7 @@ import {
   streamConfigs,
   supervisorConsumerConfigs,
   upsertConsumer,
+  retryCreateRace,
   upsertStream,
   workConsumerConfig,
   type ResolvedTopology,
@@ -183,13 +184,18 @@ export class Bus {
     Object.assign(this.topology, t);
     await Promise.all(streamConfigs(t).map((c) => upsertStream(this.jsm, c)));
     await Promise.all(supervisorConsumerConfigs().map((c) => upsertConsumer(this.jsm, c.stream, c.config)));
+    const buckets: Array<[string, Partial<KvOptions>]> = [
+      [Buckets.Tasks, {}],
+      [Buckets.Agents, { ttl: t.agentTtlMs }],
+      [Buckets.Cache, { ttl: t.cacheTtlMs }],
+      [Buckets.Idempotency, { ttl: 24 * 3600_000 }],
+      [Buckets.Wakeups, {}],
+    ];
     await Promise.all([
-      this.kvm.create(Buckets.Tasks, { replicas: t.replicas, history: 1 }),
-      this.kvm.create(Buckets.Agents, { replicas: t.replicas, history: 1, ttl: t.agentTtlMs }),
-      this.kvm.create(Buckets.Cache, { replicas: t.replicas, history: 1, ttl: t.cacheTtlMs }),
-      this.kvm.create(Buckets.Idempotency, { replicas: t.replicas, history: 1, ttl: 24 * 3600_000 }),
-      this.kvm.create(Buckets.Wakeups, { replicas: t.replicas, history: 1 }),
-      this.objm.create(Buckets.Artifacts, { replicas: t.replicas }),
+      ...buckets.map(([name, o]) =>
+        retryCreateRace(() => this.kvm.create(name, { replicas: t.replicas, history: 1, ...o })),
+      ),
+      retryCreateRace(() => this.objm.create(Buckets.Artifacts, { replicas: t.replicas })),
     ]);
   }
 
@@ -646,8 +652,11 @@ export class Bus {
   }
 
   /**
-   * The keys of a KV bucket that hold a value, matching `filter` (a subject pattern over keys). Read from
-   * the last message per key, headers only, with a bounded read: nats.js's `kv.keys()` can wait 30 s for a
+   * The keys of a KV bucket that hold a value, matching `filter` (a subject pattern over keys): every stored
+   * message, headers only, in order, the last operation per key deciding (Troupe's buckets keep one
+   * revision per key, so that is one message per key). A key overwritten during the read has its new
+   * message appended after the reader, so it is still seen; a last-per-subject consumer instead skipped such
+   * keys now and then on nats-server 2.9. A bounded read: nats.js's `kv.keys()` can wait 30 s for a
    * heartbeat when a key is written while it lists.
    */
   private async kvKeys(bucket: string, filter: string): Promise<string[]> {
@@ -656,7 +665,7 @@ export class Bus {
     const config: Partial<ConsumerConfig> = {
       ...EPHEMERAL,
       filter_subject: `${prefix}${filter}`,
-      deliver_policy: DeliverPolicy.LastPerSubject,
+      deliver_policy: DeliverPolicy.All,
       headers_only: true,
     };
     for await (const m of this.readPending(`KV_${bucket}`, config)) {

@@ -99,6 +99,9 @@ export class TypedKv<T> {
       } catch (err) {
         if (!(err instanceof BusError && err.code === BusErrorCode.CasConflict) || attempt >= maxAttempts)
           throw err;
+        // Writers that keep colliding fall into step (read together, write together, the same one losing):
+        // from the second conflict on, a random pause of up to `attempt` ms (20 at most) takes them apart.
+        if (attempt > 1) await pause(Math.random() * Math.min(attempt, 20));
       }
     }
   }
@@ -112,3 +115,5 @@ export class TypedKv<T> {
     return this.listKeys(filter);
   }
 }
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -173,21 +173,34 @@ function isAlreadyInUse(err: unknown): boolean {
 }
 
 /**
- * Creates a stream, or updates it when it exists; safe to run from many processes at once. When another
- * process creates the same stream between our lookup and our add, the server answers the add with "already
- * in use" or, on 2.9, "subjects overlap with an existing stream": either way the stream is there, so we
- * look again and reconcile its config instead of failing.
+ * Runs a stream or KV bucket creation again, after a short pause, when it lost a race with the same creation
+ * in another process. nats-server 2.9 checks a new stream's name and its subjects at two different moments:
+ * of two processes creating the same stream together, one can be told "subjects overlap with an existing
+ * stream" (or "already in use") about the stream the other is still registering.
  */
-export async function upsertStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }) {
-  const existing = await streamConfig(jsm, config.name);
-  if (existing) return reconcileStream(jsm, existing, config);
-  try {
-    await jsm.streams.add(config);
-  } catch (addErr) {
-    const raced = await streamConfig(jsm, config.name);
-    if (!raced) throw addErr;
-    await reconcileStream(jsm, raced, config);
+export async function retryCreateRace<T>(create: () => Promise<T>): Promise<T> {
+  const attempts = 5;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await create();
+    } catch (err) {
+      if (attempt >= attempts || !isCreateRace(err)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt));
+    }
   }
+}
+
+function isCreateRace(err: unknown): boolean {
+  return /subjects overlap|already in use/i.test(String((err as Error)?.message ?? err));
+}
+
+/** Creates a stream, or updates it when it exists; safe to run from many processes at once. */
+export async function upsertStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }) {
+  await retryCreateRace(async () => {
+    const existing = await streamConfig(jsm, config.name);
+    if (existing) await reconcileStream(jsm, existing, config);
+    else await jsm.streams.add(config);
+  });
 }
 
 async function streamConfig(jsm: JetStreamManager, name: string): Promise<StreamConfig | undefined> {

@@ -4,8 +4,8 @@ import { startNatsServer } from '@troupe/bus/testing';
 import { upsertStream } from '../topology.js';
 
 describe('creating the topology from many processes at once', () => {
-  // Before upsertStream looked again after a failed add, about one fresh server in eight answered one of
-  // four simultaneous creators with "subjects overlap with an existing stream".
+  // Without retryCreateRace, one in a few fresh servers answered one of four simultaneous creators of a
+  // stream or a KV bucket with "subjects overlap with an existing stream".
   it('four connections creating the topology of a fresh server at once all succeed', async () => {
     for (let round = 0; round < 12; round++) {
       await using server = await startNatsServer();
