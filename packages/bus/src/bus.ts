@@ -318,6 +318,15 @@ export class Bus {
     return large;
   }
 
+  /**
+   * Sends the queued log records now, so that what this connection publishes next goes after them: an
+   * acknowledged publish that follows then also tells that the server has them, without `flush()`'s round
+   * trip. False, with nothing sent, while a record too large for a message is on its way: call `flush()`.
+   */
+  sendLogs(): boolean {
+    return this.logs.sendNow();
+  }
+
   /** Sends the queued log records, then resolves once the server has processed everything sent before. */
   async flush(): Promise<void> {
     await this.logs.sendAll();

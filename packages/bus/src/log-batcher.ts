@@ -80,6 +80,13 @@ export class LogBatcher {
     return sent;
   }
 
+  /** Sends everything queued now; false (and nothing sent) while a large record is still on its way. */
+  sendNow(): boolean {
+    if (this.held.size > 0) return false;
+    this.drain();
+    return true;
+  }
+
   /** Sends everything queued, once the large records it waits for are stored. */
   async sendAll(): Promise<void> {
     while (this.held.size > 0) await Promise.all([...this.held.values()]);

@@ -130,9 +130,10 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
   });
 
   /**
-   * Runs a step. `logged` settles once its progress events and audit records are flushed; they are sent
-   * before the call returns (unless one too large for a message is still on its way through the object
-   * store), so a result published next goes out after them on the same connection.
+   * Runs a step. Its progress events and audit records are sent before the call returns, so the result the
+   * caller publishes next (acknowledged) goes out after them on the same connection and its acknowledgement
+   * says the server has them too. `logged` settles once the records that needed acknowledgements of their
+   * own (too large for a message, through the object store) are stored, and those sent after them.
    */
   const runStep = async (
     assignment: StepAssignment,
@@ -200,7 +201,7 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
       },
     };
     const logged = () => {
-      if (eventSeq + auditSeq > 0) pending.push(bus.flush());
+      if (eventSeq + auditSeq > 0 && !bus.sendLogs()) pending.push(bus.flush());
       return Promise.allSettled(pending);
     };
     try {
@@ -245,8 +246,8 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
         handler: async (msg) => {
           inFlight++;
           try {
-            // The step's log goes out first; waiting for its flush before publishing the result would add a
-            // round trip to every hop without ordering anything the connection does not already order.
+            // The step's log goes out first; waiting for the server to confirm it before publishing the result
+            // would add a round trip to every hop without ordering anything the connection does not order.
             const { result, logged } = await runStep(msg.data);
             const published = bus.publishDurable(subjects.result(result.taskId), result, {
               msgId: `result.${result.taskId}.${result.stepKey}.${result.attempt}`,

@@ -107,6 +107,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
   const carryOut = async (record: TaskRecord, effects: readonly Effect[]) => {
     const { taskId, tenant } = record;
     const work: Array<Promise<unknown>> = [];
+    const assignments: Array<{ subject: string; assignment: StepAssignment; msgId: string }> = [];
     let logged = false;
     // Audit records go out before progress events: whoever sees a transition's event (a client waiting for
     // task.completed) then finds its audit records stored too.
@@ -133,7 +134,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
             deadline: effect.deadline,
             dispatchedAt: effect.dispatchedAt,
           };
-          work.push(bus.publishDurable(subjects.work(effect.role), assignment, { msgId: effect.dispatchId }));
+          assignments.push({ subject: subjects.work(effect.role), assignment, msgId: effect.dispatchId });
           break;
         }
         case 'abort':
@@ -183,7 +184,10 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
         }
       }
     }
-    if (logged) work.push(bus.flush());
+    // The log goes out before the assignments; their acknowledgements then also say the server has it.
+    if (logged && !(assignments.length > 0 && bus.sendLogs())) work.push(bus.flush());
+    for (const { subject, assignment, msgId } of assignments)
+      work.push(bus.publishDurable(subject, assignment, { msgId }));
     markTimeline('effects-sent', { taskId });
     await Promise.all(work);
   };
