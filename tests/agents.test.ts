@@ -107,7 +107,8 @@ describe('real agent processes on the offline model', () => {
     const second = await submit('ask', { question: 'What is 3 + 3?' });
     const exit = await agent.kill('SIGTERM');
     expect(exit.code).toBe(0);
-    expect((await record(first))?.status).toBe('completed');
+    // The agent exits once its result is stored; the supervisor applies it a moment later.
+    await expect.poll(async () => (await record(first))?.status, { timeout: 30_000 }).toBe('completed');
     expect((await record(second))?.status).toBe('running');
     const info = await bus.jsm.consumers.info(Streams.Work, 'work-assistant');
     expect(info.num_ack_pending).toBe(0);
