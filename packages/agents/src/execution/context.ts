@@ -9,7 +9,19 @@ export interface ContextPart {
   value: unknown;
 }
 
+/** A role's system prompt is the same for every step with the same tools: built once per role and tool list. */
+const builtPrompts = new WeakMap<Role, Map<string, string>>();
+
 export function systemPrompt(role: Role, toolNames: readonly string[]): string {
+  let byTools = builtPrompts.get(role);
+  if (!byTools) builtPrompts.set(role, (byTools = new Map()));
+  const key = toolNames.join('\n');
+  let prompt = byTools.get(key);
+  if (prompt === undefined) byTools.set(key, (prompt = buildSystemPrompt(role, toolNames)));
+  return prompt;
+}
+
+function buildSystemPrompt(role: Role, toolNames: readonly string[]): string {
   const sections = [
     role.instructions,
     '## Output\nAnswer with one JSON object and nothing else: no prose around it, no code fences. ' +
