@@ -162,7 +162,7 @@ const troupe = await (async () => {
         }),
       ),
     );
-  await agentsFor(1);
+  const perRole = await agentsFor(1);
   await cluster.startAgent('agent-research-slow', {
     role: offlineRole('research-slow'),
     latencyMs: MODEL_LATENCY_MS,
@@ -243,6 +243,19 @@ const troupe = await (async () => {
     },
   };
   save('throughput', throughput);
+  const TP_HEADERS = [
+    'agents',
+    'per role',
+    'tasks/s',
+    'runs',
+    'steps/s',
+    'p50 ms',
+    'p99 ms',
+    'durable writes/task',
+    'CPU ms/task sup/agents/nats/submitter',
+    'CPU ms/task',
+    'CPU-bound tasks/s',
+  ];
   const tpRow = (label: string, b: BurstFigures, agents: number) => [
     label,
     agents,
@@ -266,19 +279,7 @@ const troupe = await (async () => {
   log(
     formatTable(
       `3. Throughput: ${N.burst} tasks submitted at once (4 steps each), median of ${N.repeats} runs [${elapsed()}]`,
-      [
-        'agents',
-        'per role',
-        'tasks/s',
-        'runs',
-        'steps/s',
-        'p50 ms',
-        'p99 ms',
-        'durable writes/task',
-        'CPU ms/task sup/agents/nats/submitter',
-        'CPU ms/task',
-        'CPU-bound tasks/s',
-      ],
+      TP_HEADERS,
       [
         tpRow('runAgent, offline model', one.offline, 1),
         tpRow('runAgent, offline model', two.offline, 2),
@@ -410,7 +411,38 @@ const troupe = await (async () => {
       profiled.profiles.map((p) => p.text).join('\n') +
       '\n```',
   );
-  return { hop, throughput, fanOut, cost, profiled };
+
+  // The same four roles served by one agent process (as `troupe up` groups them) instead of four.
+  await Promise.all(perRole.map((c) => cluster.stopChild(c)));
+  await cluster.startAgent(
+    'agent-all',
+    PIPELINE_STEPS.map((step) => ({ role: offlineRole(step), raw: { role: rawRole(step), step } })),
+  );
+  const colocated = await runThroughputRound(cluster, {
+    agentsPerRole: 1,
+    tasks: N.burst,
+    warmUp: 2 * N.warmUpBurst,
+    repeats: N.repeats,
+  });
+  save('throughput-colocated', colocated);
+  log(
+    formatTable(
+      `3b. Throughput with the four roles in one agent process instead of four, ${N.burst} tasks at once, median of ${N.repeats} runs [${elapsed()}]`,
+      TP_HEADERS,
+      [
+        tpRow('runAgent, 4 processes (from 3)', one.offline, 1),
+        tpRow('runAgent, 1 process', colocated.offline, 1),
+        tpRow('bare agent host, 4 processes (from 3)', one.raw, 1),
+        tpRow('bare agent host, 1 process', colocated.raw, 1),
+      ],
+    ) +
+      note(
+        `one process over four: runAgent ${round(colocated.offline.tasksPerSec / one.offline.tasksPerSec, 2)}×, ` +
+          `bare host ${round(colocated.raw.tasksPerSec / one.raw.tasksPerSec, 2)}× (after the profiled run; ` +
+          'the other rows are from section 3)',
+      ),
+  );
+  return { hop, throughput, fanOut, cost, profiled, colocated };
 })();
 
 // 6. Peers ----------------------------------------------------------------------------------------------

@@ -100,7 +100,8 @@ export interface TroupeCluster extends AsyncDisposable {
   startSupervisor(name: string, env?: Record<string, string>): Promise<Child>;
   /** Messages each named client connection has sent to the server so far (its `in_msgs` in /connz). */
   messagesSent(names: readonly string[]): Promise<Record<string, number>>;
-  startAgent(name: string, spec: AgentSpec): Promise<Child>;
+  /** An agent process for one role (and its bare twin), or for several (`specs` in one process). */
+  startAgent(name: string, spec: AgentSpec | readonly AgentSpec[]): Promise<Child>;
   stopChild(child: Child): Promise<void>;
   /** Submits one task; resolves once the submit is stored, with the task id and its outcome's time. */
   submit(
@@ -258,12 +259,13 @@ export async function startTroupeCluster(pool: ProcessPool): Promise<TroupeClust
       return child;
     },
     async startAgent(name, spec) {
+      const specs: readonly AgentSpec[] = Array.isArray(spec) ? spec : [spec as AgentSpec];
+      const first = specs[0]!;
       const child = await pool.start(name, childScript('agent-process'), {
         ...env,
-        ROLE: spec.role,
-        ...(spec.raw ? { RAW_ROLE: spec.raw.role, STEP: spec.raw.step } : {}),
-        OFFLINE_LATENCY_MS: String(spec.latencyMs ?? 0),
-        CONCURRENCY: String(spec.concurrency ?? 64),
+        AGENTS: JSON.stringify(specs.map((s) => ({ role: s.role, ...(s.raw ? { raw: s.raw } : {}) }))),
+        OFFLINE_LATENCY_MS: String(first.latencyMs ?? 0),
+        CONCURRENCY: String(first.concurrency ?? 64),
       });
       agents.push(child);
       return child;

@@ -1,5 +1,6 @@
-// One agent process for one pipeline step: the real agent runtime on the offline model (`bench-<step>`)
-// and, on the same connection, a bare agent host running the shared step function (`bench-<step>-raw`).
+// One agent process for the pipeline steps in AGENTS (a JSON array, usually of one): for each, the real agent
+// runtime on the offline model (`bench-<step>`) and, on the same connection, a bare agent host running the
+// shared step function (`bench-<step>-raw`).
 import { connect, type Usage } from '@troupe/bus';
 import { defineAgent, runAgent, startAgentHost } from '@troupe/agents';
 import { initTelemetry } from '@troupe/telemetry';
@@ -7,22 +8,28 @@ import { benchRoles } from '../pipeline.js';
 import { serveProbe } from '../probe.js';
 import { stepWork, type StepPayload } from '../step-work.js';
 
-const role = process.env['ROLE'] ?? '';
-const rawRoleName = process.env['RAW_ROLE'];
-const step = process.env['STEP'] ?? role;
+interface Spec {
+  role: string;
+  raw?: { role: string; step: string };
+}
+
+const specs = JSON.parse(process.env['AGENTS'] ?? '[]') as Spec[];
 const concurrency = Number(process.env['CONCURRENCY'] ?? 64);
 const latencyMs = Number(process.env['OFFLINE_LATENCY_MS'] ?? 0);
 const name = process.env['BENCH_CHILD_NAME'] ?? `agent-${process.pid}`;
-const definition = benchRoles[role];
-if (!definition) throw new Error(`ROLE must be one of ${Object.keys(benchRoles).join(', ')}, got "${role}"`);
+if (specs.length === 0) throw new Error('AGENTS must name at least one role');
+for (const { role } of specs) {
+  if (!benchRoles[role])
+    throw new Error(`a role in AGENTS must be one of ${Object.keys(benchRoles).join(', ')}, got "${role}"`);
+}
 
-initTelemetry({ serviceName: 'troupe-agent', role });
+initTelemetry({ serviceName: 'troupe-agent', role: specs.map((s) => s.role).join(',') });
 const bus = await connect({ name });
-const agent = await runAgent(defineAgent({ role: definition, model: 'offline:offline-1', concurrency }), {
-  bus,
-  handleSignals: false,
-  providers: { offline: { latencyMs } },
-});
+// One host for all of them, as `troupe agent --role a,b` runs it.
+const agent = await runAgent(
+  specs.map((s) => defineAgent({ role: benchRoles[s.role]!, model: 'offline:offline-1', concurrency })),
+  { bus, handleSignals: false, providers: { offline: { latencyMs } } },
+);
 const usage: Usage = {
   inputTokens: 0,
   outputTokens: 0,
@@ -31,14 +38,19 @@ const usage: Usage = {
   model: 'none',
   provider: 'none',
 };
-const raw = rawRoleName
-  ? await startAgentHost({
-      bus,
-      roles: [rawRoleName],
-      concurrency,
-      execute: async (ctx) => ({ output: stepWork(step, ctx.assignment.input as StepPayload), usage }),
-    })
-  : undefined;
+const stepOf = new Map(specs.flatMap(({ raw }) => (raw ? [[raw.role, raw.step] as const] : [])));
+const raw =
+  stepOf.size > 0
+    ? await startAgentHost({
+        bus,
+        roles: [...stepOf.keys()],
+        concurrency,
+        execute: async (ctx) => ({
+          output: stepWork(stepOf.get(ctx.assignment.role)!, ctx.assignment.input as StepPayload),
+          usage,
+        }),
+      })
+    : undefined;
 await serveProbe(bus.nc, name);
 process.stdout.write(`ready ${agent.host.agentId}\n`);
 process.once('SIGTERM', () => {
