@@ -35,6 +35,8 @@ export const BusErrorCode = {
   DecodeFailed: 'DECODE_FAILED',
   InvalidSubject: 'INVALID_SUBJECT',
   CasConflict: 'CAS_CONFLICT',
+  /** A stream or bucket Troupe needs cannot be created: what is on the server is in the way. */
+  TopologyConflict: 'TOPOLOGY_CONFLICT',
   NotFound: 'NOT_FOUND',
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
   Closed: 'CLOSED',

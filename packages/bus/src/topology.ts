@@ -7,6 +7,7 @@ import {
   type JetStreamManager,
   type StreamConfig,
 } from '@nats-io/jetstream';
+import { BusError, BusErrorCode } from './errors.js';
 import { subjects } from './subjects.js';
 
 /** Names of Troupe's streams, buckets and shared consumers. */
@@ -194,13 +195,26 @@ function isCreateRace(err: unknown): boolean {
   return /subjects overlap|already in use/i.test(String((err as Error)?.message ?? err));
 }
 
-/** Creates a stream, or updates it when it exists; safe to run from many processes at once. */
+/**
+ * Creates a stream, or updates it when it exists; safe to run from many processes at once. Fails with
+ * TOPOLOGY_CONFLICT when another stream on the server holds some of its subjects.
+ */
 export async function upsertStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }) {
-  await retryCreateRace(async () => {
-    const existing = await streamConfig(jsm, config.name);
-    if (existing) await reconcileStream(jsm, existing, config);
-    else await jsm.streams.add(config);
-  });
+  try {
+    await retryCreateRace(async () => {
+      const existing = await streamConfig(jsm, config.name);
+      if (existing) await reconcileStream(jsm, existing, config);
+      else await jsm.streams.add(config);
+    });
+  } catch (err) {
+    if (!isCreateRace(err)) throw err;
+    const subjectList = (config.subjects ?? []).join(', ');
+    throw new BusError(
+      BusErrorCode.TopologyConflict,
+      `cannot create stream ${config.name}: another stream on this server already holds some of its subjects (${subjectList}); remove or rename that stream, or point Troupe at another server or account`,
+      { cause: err, details: { stream: config.name, subjects: config.subjects ?? [] } },
+    );
+  }
 }
 
 async function streamConfig(jsm: JetStreamManager, name: string): Promise<StreamConfig | undefined> {

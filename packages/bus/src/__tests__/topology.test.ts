@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { connect } from '@troupe/bus';
+import { connect, subjects } from '@troupe/bus';
 import { startNatsServer } from '@troupe/bus/testing';
 import { upsertStream } from '../topology.js';
 
-describe('creating the topology from many processes at once', () => {
+describe('creating the topology', () => {
   // Without retryCreateRace, one in a few fresh servers answered one of four simultaneous creators of a
   // stream or a KV bucket with "subjects overlap with an existing stream".
   it('four connections creating the topology of a fresh server at once all succeed', async () => {
@@ -17,6 +17,20 @@ describe('creating the topology from many processes at once', () => {
       } finally {
         await Promise.all(buses.map((b) => b.close()));
       }
+    }
+  });
+
+  it("a stream of another application holding Troupe's subjects fails the topology with TOPOLOGY_CONFLICT", async () => {
+    await using server = await startNatsServer();
+    const bus = await connect({ servers: server.url });
+    try {
+      await bus.jsm.streams.add({ name: 'SOMEONE_ELSES', subjects: [subjects.taskSubmit()] });
+      await expect(bus.ensureTopology()).rejects.toMatchObject({
+        code: 'TOPOLOGY_CONFLICT',
+        message: expect.stringContaining(subjects.taskSubmit()) as unknown,
+      });
+    } finally {
+      await bus.close();
     }
   });
 
