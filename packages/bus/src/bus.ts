@@ -319,12 +319,13 @@ export class Bus {
   }
 
   /**
-   * Sends the queued log records now, so that what this connection publishes next goes after them: an
-   * acknowledged publish that follows then also tells that the server has them, without `flush()`'s round
-   * trip. False, with nothing sent, while a record too large for a message is on its way: call `flush()`.
+   * Sends the queued log records now — those of the given subjects, or all — so that what this connection
+   * publishes next goes after them: an acknowledged publish that follows then also tells that the server has
+   * them, without `flush()`'s round trip. False, with nothing sent, while a record too large for a message is
+   * on its way: call `flush()`. Naming the subjects leaves other work's records to travel together later.
    */
-  sendLogs(): boolean {
-    return this.logs.sendNow();
+  sendLogs(subjects?: readonly string[]): boolean {
+    return this.logs.sendNow(subjects);
   }
 
   /** Sends the queued log records, then resolves once the server has processed everything sent before. */

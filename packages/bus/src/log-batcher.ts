@@ -80,10 +80,18 @@ export class LogBatcher {
     return sent;
   }
 
-  /** Sends everything queued now; false (and nothing sent) while a large record is still on its way. */
-  sendNow(): boolean {
-    if (this.held.size > 0) return false;
-    this.drain();
+  /**
+   * Sends what is queued now, for the given subjects or for all; false (and nothing sent) while one of them
+   * waits for a large record on its way.
+   */
+  sendNow(subjects?: readonly string[]): boolean {
+    if (subjects === undefined) {
+      if (this.held.size > 0) return false;
+      this.drain();
+      return true;
+    }
+    if (subjects.some((s) => this.held.has(s))) return false;
+    for (const s of subjects) this.drain(s);
     return true;
   }
 

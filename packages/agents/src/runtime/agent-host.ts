@@ -200,8 +200,10 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
         if (appended) pending.push(appended);
       },
     };
+    const logSubjects = [subjects.event(assignment.taskId), subjects.audit(assignment.taskId)];
     const logged = () => {
-      if (eventSeq + auditSeq > 0 && !bus.sendLogs()) pending.push(bus.flush());
+      // This step's subjects only: another step in flight keeps its records together for one message.
+      if (eventSeq + auditSeq > 0 && !bus.sendLogs(logSubjects)) pending.push(bus.flush());
       return Promise.allSettled(pending);
     };
     try {

@@ -22,6 +22,23 @@ describe('appending to log streams on a real nats-server', () => {
   });
   afterAll(() => testBus[Symbol.asyncDispose]());
 
+  it('sendLogs(subjects) sends those subjects now and leaves the others to travel together', async () => {
+    const mine = subjects.event('send-mine');
+    const other = subjects.event('send-other');
+    bus.append(mine, event('send-mine', 0), { msgId: 'send-mine.0' });
+    bus.append(other, event('send-other', 0), { msgId: 'send-other.0' });
+    expect(bus.sendLogs([mine])).toBe(true);
+    bus.append(other, event('send-other', 1), { msgId: 'send-other.1' });
+    // An acknowledged publish after sendLogs is read by the server after the records it sent.
+    await bus.publishDurable(subjects.event('send-marker'), event('send-marker', 0));
+    expect(await messagesOn(mine)).toBe(1);
+    await bus.flush();
+    // Both records of the other subject went out in one message: sendLogs([mine]) did not send the first.
+    expect(await messagesOn(other)).toBe(1);
+    const read = await bus.readStream(Streams.Events, other, TaskEventSchema);
+    expect(read.map((e) => e.data['n'])).toEqual([0, 1]);
+  });
+
   it('records appended in one turn are one message, read back in order, resumable after any position', async () => {
     const subject = subjects.event('batch');
     for (let n = 0; n < 5; n++) bus.append(subject, event('batch', n), { msgId: `batch.${n}` });
