@@ -276,22 +276,26 @@ const troupe = await (async () => {
     b.cpuMsPerTask['total'],
     b.cpuBoundTasksPerSec,
   ];
-  log(
-    formatTable(
-      `3. Throughput: ${N.burst} tasks submitted at once (4 steps each), median of ${N.repeats} runs [${elapsed()}]`,
-      TP_HEADERS,
-      [
-        tpRow('runAgent, offline model', one.offline, 1),
-        tpRow('runAgent, offline model', two.offline, 2),
-        tpRow('bare agent host', one.raw, 1),
-        tpRow('bare agent host', two.raw, 2),
-      ],
-    ) +
-      note(
-        `scaling 2 agents/role over 1: offline ${throughput.scaling.offline}×, bare host ${throughput.scaling.raw}×\n` +
-          `durable writes per task (offline model): ${JSON.stringify(one.offline.writesPerTask)}\n` +
-          `durable writes per task (bare host): ${JSON.stringify(one.raw.writesPerTask)}`,
-      ),
+  /** A throughput table: rows of (label, figures, agent processes per role), then a note. */
+  const logThroughput = (title: string, rows: Array<[string, BurstFigures, number]>, text: string) =>
+    log(
+      formatTable(
+        title,
+        TP_HEADERS,
+        rows.map(([label, b, agents]) => tpRow(label, b, agents)),
+      ) + note(text),
+    );
+  logThroughput(
+    `3. Throughput: ${N.burst} tasks submitted at once (4 steps each), median of ${N.repeats} runs [${elapsed()}]`,
+    [
+      ['runAgent, offline model', one.offline, 1],
+      ['runAgent, offline model', two.offline, 2],
+      ['bare agent host', one.raw, 1],
+      ['bare agent host', two.raw, 2],
+    ],
+    `scaling 2 agents/role over 1: offline ${throughput.scaling.offline}×, bare host ${throughput.scaling.raw}×\n` +
+      `durable writes per task (offline model): ${JSON.stringify(one.offline.writesPerTask)}\n` +
+      `durable writes per task (bare host): ${JSON.stringify(one.raw.writesPerTask)}`,
   );
 
   const fanOut: FanOutResult = await runFanOut(cluster, {
@@ -425,22 +429,17 @@ const troupe = await (async () => {
     repeats: N.repeats,
   });
   save('throughput-colocated', colocated);
-  log(
-    formatTable(
-      `3b. Throughput with the four roles in one agent process instead of four, ${N.burst} tasks at once, median of ${N.repeats} runs [${elapsed()}]`,
-      TP_HEADERS,
-      [
-        tpRow('runAgent, 4 processes (from 3)', one.offline, 1),
-        tpRow('runAgent, 1 process', colocated.offline, 1),
-        tpRow('bare agent host, 4 processes (from 3)', one.raw, 1),
-        tpRow('bare agent host, 1 process', colocated.raw, 1),
-      ],
-    ) +
-      note(
-        `one process over four: runAgent ${round(colocated.offline.tasksPerSec / one.offline.tasksPerSec, 2)}×, ` +
-          `bare host ${round(colocated.raw.tasksPerSec / one.raw.tasksPerSec, 2)}× (after the profiled run; ` +
-          'the other rows are from section 3)',
-      ),
+  logThroughput(
+    `3b. Throughput with the four roles in one agent process instead of four, ${N.burst} tasks at once, median of ${N.repeats} runs [${elapsed()}]`,
+    [
+      ['runAgent, 4 processes (from 3)', one.offline, 1],
+      ['runAgent, 1 process', colocated.offline, 1],
+      ['bare agent host, 4 processes (from 3)', one.raw, 1],
+      ['bare agent host, 1 process', colocated.raw, 1],
+    ],
+    `one process over four: runAgent ${round(colocated.offline.tasksPerSec / one.offline.tasksPerSec, 2)}×, ` +
+      `bare host ${round(colocated.raw.tasksPerSec / one.raw.tasksPerSec, 2)}× (after the profiled run; ` +
+      'the other rows are from section 3)',
   );
   return { hop, throughput, fanOut, cost, profiled, colocated };
 })();
