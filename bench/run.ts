@@ -416,7 +416,7 @@ const troupe = await (async () => {
       '\n```',
   );
 
-  // The same four roles served by one agent process (as `troupe up` groups them) instead of four.
+  // The same four roles served by one agent process (as `troupe agent --role a,b,c,d` runs them) instead of four.
   await Promise.all(perRole.map((c) => cluster.stopChild(c)));
   await cluster.startAgent(
     'agent-all',
