@@ -2,6 +2,7 @@ import { Argument, Command, CommanderError, Option } from 'commander';
 import { resolveApiTarget } from './api-client.js';
 import { formatErrorLines, describeError } from './describe-error.js';
 import { CliError, CliErrorCode } from './errors.js';
+import { AGENT_LAYOUTS, type AgentLayout } from './local/agent-layout.js';
 import { createPrinter, type CliIo } from './io.js';
 import {
   parseConcurrency,
@@ -86,6 +87,14 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
     .addOption(
       new Option('--concurrency <n>', 'steps each agent process runs at once').argParser(parseConcurrency),
     )
+    .addOption(
+      new Option(
+        '--agents <layout>',
+        'agent processes: one per role, or one for every role (less CPU on a small machine)',
+      )
+        .choices(AGENT_LAYOUTS)
+        .default('per-role'),
+    )
     .option('--json', 'print what runs as JSON')
     .action(
       async (flags: {
@@ -93,6 +102,7 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
         dir: string;
         natsPort?: number;
         concurrency?: number;
+        agents: AgentLayout;
         json?: boolean;
       }) => {
         const { upCommand } = await import('./commands/up.js');

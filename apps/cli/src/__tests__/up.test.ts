@@ -123,4 +123,50 @@ describe('troupe up', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 180_000);
+
+  it('--agents one runs every role in one agent process, and a report completes through it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'troupe-up-one-'));
+    const up = spawnCli(['up', '--port', '0', '--dir', dir, '--agents', 'one', '--json'], cleanEnv());
+    let pids: number[] = [];
+    try {
+      const info = JSON.parse(await up.waitForLine(/^\{"event":"up"/)) as UpInfo;
+      pids = info.processes.map((p) => p.pid);
+      expect(info.processes.map((p) => `${p.kind}:${p.name}`)).toEqual([
+        'nats-server:nats-server',
+        'supervisor:supervisor',
+        'agent:planner+researcher+analyst+drafter+reviewer+assistant',
+        'api:api',
+      ]);
+      const env = cleanEnv({ TROUPE_API_URL: info.apiUrl });
+      const report = await runCliProcess(
+        [
+          'submit',
+          'report',
+          '--question',
+          'How do NATS JetStream streams store messages?',
+          '--wait',
+          '--json',
+        ],
+        env,
+      );
+      expect(report.code, report.stderr).toBe(0);
+      const result = JSON.parse(report.stdout) as { status: string; result: { document: string } };
+      expect(result.status).toBe('completed');
+      expect(result.result.document).toContain('## References');
+      process.kill(-up.pid, 'SIGINT');
+      expect(await up.exited, up.stderr()).toEqual({ code: 0, signal: null });
+      for (const pid of pids) expect(isAlive(pid), `pid ${pid}`).toBe(false);
+    } finally {
+      up.killGroup();
+      killAll(pids);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+
+  it('refuses an unknown --agents layout before starting anything, naming the choices', async () => {
+    const run = await runCliProcess(['up', '--agents', 'three'], cleanEnv());
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain("'three' is invalid");
+    expect(run.stderr).toContain('per-role, one');
+  });
 });

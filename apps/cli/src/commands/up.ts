@@ -1,6 +1,7 @@
 import { relative, resolve } from 'node:path';
 import { DEFAULT_API_URL } from '../api-client.js';
 import type { Printer } from '../io.js';
+import type { AgentLayout } from '../local/agent-layout.js';
 import { startLocalTroupe, type LocalTroupe } from '../local/local-troupe.js';
 import { formatTable } from '../render/format.js';
 
@@ -9,6 +10,7 @@ export interface UpFlags {
   dir: string;
   natsPort?: number;
   concurrency?: number;
+  agents?: AgentLayout;
 }
 
 export const shownPath = (p: string): string => {
@@ -76,6 +78,7 @@ export async function upCommand(flags: UpFlags, printer: Printer): Promise<numbe
       port: flags.port,
       ...(flags.natsPort !== undefined ? { natsPort: flags.natsPort } : {}),
       ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
+      ...(flags.agents !== undefined ? { agents: flags.agents } : {}),
       onNote: (line) => printer.info(line),
       signal: stopSignal.signal,
     });

@@ -2,6 +2,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'nod
 import { join, relative } from 'node:path';
 import { CliError, CliErrorCode } from '../errors.js';
 import type { ProcessReport } from '../process/lifecycle.js';
+import type { AgentLayout } from './agent-layout.js';
 import { portInUse } from './free-port.js';
 import { spawnManagedChild, type ManagedChild } from './managed-child.js';
 import { startLocalNatsServer, type LocalNatsServer } from './nats-server.js';
@@ -35,6 +36,11 @@ export interface LocalTroupeOptions {
   natsPort?: number;
   /** Steps one agent process runs at once. */
   concurrency?: number;
+  /**
+   * How the roles are spread over agent processes: `per-role` (`AGENT_PROCESSES`, the default) or `one`
+   * process for every role, which costs less CPU per task on a machine with few cores (docs/benchmarks.md, 3b).
+   */
+  agents?: AgentLayout;
   /** Variables the children get (NATS_URL is set for them); default `process.env`. */
   env?: NodeJS.ProcessEnv;
   /** Notes for the user: startup progress, restarts, the stop sequence. */
@@ -202,7 +208,7 @@ export async function startLocalTroupe(options: LocalTroupeOptions): Promise<Loc
       options.concurrency !== undefined ? ['--concurrency', String(options.concurrency)] : [];
     const plan: Array<Pick<Slot, 'kind' | 'name' | 'args'>> = [
       { kind: 'supervisor', name: 'supervisor', args: ['supervisor'] },
-      ...AGENT_PROCESSES.map((roles) => ({
+      ...(options.agents === 'one' ? [AGENT_PROCESSES.flat()] : AGENT_PROCESSES).map((roles) => ({
         kind: 'agent' as const,
         name: roles.join('+'),
         args: ['agent', '--role', roles.join(','), ...concurrency],
