@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { connect, newTaskId, subjects, type Bus, type Control, type TaskSubmit } from '@troupe/bus';
 import { startNatsServer, type NatsServer } from '@troupe/bus/testing';
 import type { CpuGroups } from './cpu-time.js';
@@ -147,9 +145,6 @@ export async function startTroupeCluster(pool: ProcessPool): Promise<TroupeClust
     if (server.pid) process.kill(server.pid, 'SIGKILL');
   };
   process.on('exit', stopServerOnExit);
-  // The launcher does not expose the monitoring port; its configuration file names it.
-  const conf = readFileSync(join(server.storeDir, `${server.name}.conf`), 'utf8');
-  const monitorPort = Number(/^http: 127\.0\.0\.1:(\d+)$/m.exec(conf)?.[1] ?? 0);
   const bus = await connect({ servers: server.url, name: 'bench-submitter' });
   await bus.ensureTopology();
   const env = { NATS_URL: server.url };
@@ -330,7 +325,7 @@ export async function startTroupeCluster(pool: ProcessPool): Promise<TroupeClust
       };
     },
     async messagesSent(names) {
-      const res = await fetch(`http://127.0.0.1:${monitorPort}/connz?limit=1024`);
+      const res = await fetch(`${server.monitorUrl}/connz?limit=1024`);
       const body = (await res.json()) as { connections?: Array<{ name?: string; in_msgs: number }> };
       const out: Record<string, number> = {};
       for (const name of names) {

@@ -48,6 +48,8 @@ export interface NatsServer extends AsyncDisposable {
   readonly storeDir: string;
   readonly name: string;
   readonly pid: number | undefined;
+  /** The HTTP monitoring endpoint (`/healthz`, `/jsz`, `/connz`, ...). */
+  readonly monitorUrl: string;
   /** Graceful stop (SIGTERM), waiting for exit. */
   stop(): Promise<void>;
   /** SIGKILL, waiting for exit. */
@@ -158,6 +160,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const server: NatsServer = {
     url: `nats://127.0.0.1:${port}`,
     port,
+    monitorUrl: `http://127.0.0.1:${monitorPort}`,
     storeDir,
     name,
     get pid() {
@@ -214,11 +217,31 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
   };
 }
 
-/** A cluster is usable once one node logs the election of a JetStream metadata leader. */
+/**
+ * A cluster is usable once a JetStream metadata leader is elected and it counts every other node as a
+ * current peer: until then a stream with a replica per node fails with "no suitable peers for placement".
+ * The election is read from the log; the peers, which no log line announces, from the leader's `/jsz`.
+ */
 async function waitForJetStreamQuorum(servers: readonly NatsServer[]): Promise<void> {
   await Promise.any(
     servers.map((s) =>
       s.waitForLog(/JetStream cluster new metadata leader|Self is new JetStream cluster metadata leader/),
     ),
   );
+  const deadline = Date.now() + 30_000;
+  while (!(await Promise.all(servers.map((s) => leadsAllPeers(s, servers.length)))).some(Boolean)) {
+    if (Date.now() > deadline)
+      throw new Error(`the ${servers.length} nodes did not all join JetStream in 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+async function leadsAllPeers(server: NatsServer, size: number): Promise<boolean> {
+  const res = await fetch(`${server.monitorUrl}/jsz`).catch(() => undefined);
+  if (!res?.ok) return false;
+  const { meta_cluster: meta } = (await res.json()) as {
+    meta_cluster?: { leader?: string; replicas?: Array<{ current?: boolean }> };
+  };
+  const peers = meta?.replicas ?? [];
+  return peers.length === size - 1 && peers.every((p) => p.current === true);
 }
