@@ -56,16 +56,24 @@ describe('server restarts and clusters', () => {
         concurrency: 16,
         handler: async (m) => void seen.add(m.data.n),
       });
-      const send = async (from: number, to: number) => {
-        for (let n = from; n < to; n++) {
-          // While the stream elects a new leader, publishes fail for a moment; a caller retries until acked.
-          // While the stream elects a new leader the client retries; the msgId keeps a retried message single.
-          await producer.publishDurable(
-            subjects.work('clustered'),
-            { n },
-            { msgId: `c-${n}`, timeoutMs: 2_000, retries: 20 },
-          );
+      // While the stream elects a new leader, publishes fail for a moment (no responders, a timeout, or
+      // "temporarily unavailable"): the caller retries until acked, and the msgId keeps a retried message single.
+      const publishUntilAcked = async (n: number) => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return await producer.publishDurable(
+              subjects.work('clustered'),
+              { n },
+              { msgId: `c-${n}`, timeoutMs: 2_000, retries: 20 },
+            );
+          } catch (err) {
+            if (attempt >= 100) throw err;
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
         }
+      };
+      const send = async (from: number, to: number) => {
+        for (let n = from; n < to; n++) await publishUntilAcked(n);
       };
       await send(0, 50);
       await expect.poll(() => seen.size, { timeout: 15_000 }).toBe(50);
