@@ -12,14 +12,32 @@ interface UpInfo {
   processes: Array<{ kind: string; name: string; pid: number }>;
 }
 
+/**
+ * Runs `troupe up --json` with `args` in a fresh state folder, hands the test what it printed, and whatever
+ * the test does, kills what is left and removes the folder.
+ */
+async function withUp(
+  args: readonly string[],
+  test: (up: ReturnType<typeof spawnCli>, info: UpInfo, dir: string) => Promise<void>,
+): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'troupe-up-test-'));
+  const up = spawnCli(['up', '--port', '0', '--dir', dir, ...args, '--json'], cleanEnv());
+  let pids: number[] = [];
+  try {
+    const info = JSON.parse(await up.waitForLine(/^\{"event":"up"/)) as UpInfo;
+    pids = info.processes.map((p) => p.pid);
+    await test(up, info, dir);
+  } finally {
+    up.killGroup();
+    killAll(pids);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('troupe up', () => {
   it('runs a whole troupe; submit --wait, review and watch work against it; Ctrl-C stops every process, exit 0', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'troupe-up-test-'));
-    const up = spawnCli(['up', '--port', '0', '--dir', dir, '--json'], cleanEnv());
-    let pids: number[] = [];
-    try {
-      const info = JSON.parse(await up.waitForLine(/^\{"event":"up"/)) as UpInfo;
-      pids = info.processes.map((p) => p.pid);
+    await withUp([], async (up, info, dir) => {
+      const pids = info.processes.map((p) => p.pid);
       expect(info.processes.map((p) => `${p.kind}:${p.name}`)).toEqual([
         'nats-server:nats-server',
         'supervisor:supervisor',
@@ -117,20 +135,11 @@ describe('troupe up', () => {
       for (const pid of pids) expect(isAlive(pid), `pid ${pid}`).toBe(false);
       expect(existsSync(join(dir, 'up.json'))).toBe(false);
       expect(existsSync(join(dir, 'nats', 'jetstream'))).toBe(true);
-    } finally {
-      up.killGroup();
-      killAll(pids);
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   }, 180_000);
 
   it('--agents one runs every role in one agent process, and a report completes through it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'troupe-up-one-'));
-    const up = spawnCli(['up', '--port', '0', '--dir', dir, '--agents', 'one', '--json'], cleanEnv());
-    let pids: number[] = [];
-    try {
-      const info = JSON.parse(await up.waitForLine(/^\{"event":"up"/)) as UpInfo;
-      pids = info.processes.map((p) => p.pid);
+    await withUp(['--agents', 'one'], async (up, info) => {
       expect(info.processes.map((p) => `${p.kind}:${p.name}`)).toEqual([
         'nats-server:nats-server',
         'supervisor:supervisor',
@@ -155,12 +164,8 @@ describe('troupe up', () => {
       expect(result.result.document).toContain('## References');
       process.kill(-up.pid, 'SIGINT');
       expect(await up.exited, up.stderr()).toEqual({ code: 0, signal: null });
-      for (const pid of pids) expect(isAlive(pid), `pid ${pid}`).toBe(false);
-    } finally {
-      up.killGroup();
-      killAll(pids);
-      rmSync(dir, { recursive: true, force: true });
-    }
+      for (const p of info.processes) expect(isAlive(p.pid), `pid ${p.pid}`).toBe(false);
+    });
   }, 180_000);
 
   it('refuses an unknown --agents layout before starting anything, naming the choices', async () => {
