@@ -61,10 +61,20 @@ describe('server restarts and clusters', () => {
         concurrency: 16,
         handler: async (m) => void seen.add(m.data.n),
       });
-      // While the stream elects a new leader, publishes fail for a moment (no responders, a timeout, or
-      // "temporarily unavailable"): the caller retries until acked, and the msgId keeps a retried message single.
+      // While the work stream elects a new leader, publishes fail (no responders, a timeout, or "temporarily
+      // unavailable"): a failed publish waits for the server's leader-elected advisory, unless one came while
+      // it was trying, then goes again; the msgId keeps a retried message single.
+      let elections = 0;
+      let elected: () => void = () => undefined;
+      producer.nc.subscribe(`$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.${Streams.Work}`, {
+        callback: () => {
+          elections++;
+          elected();
+        },
+      });
       const publishUntilAcked = async (n: number) => {
         for (let attempt = 1; ; attempt++) {
+          const electionsBefore = elections;
           try {
             return await producer.publishDurable(
               subjects.work('clustered'),
@@ -72,8 +82,8 @@ describe('server restarts and clusters', () => {
               { msgId: `c-${n}`, timeoutMs: 2_000, retries: 20 },
             );
           } catch (err) {
-            if (attempt >= 100) throw err;
-            await new Promise((resolve) => setTimeout(resolve, 100));
+            if (attempt >= 10) throw err;
+            if (elections === electionsBefore) await new Promise<void>((resolve) => (elected = resolve));
           }
         }
       };
