@@ -72,3 +72,8 @@ export function createSimulatedClock(start = 0): SimulatedClock {
     pendingTimers: () => timers.size,
   };
 }
+
+/** Resolves after `ms` on `clock` (the system clock by default): the pause of a retry's backoff. */
+export function pause(ms: number, clock: Clock = systemClock): Promise<void> {
+  return new Promise((resolve) => clock.setTimeout(resolve, ms));
+}

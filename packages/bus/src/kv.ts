@@ -1,5 +1,6 @@
 import type { KV } from '@nats-io/kv';
 import type { z } from 'zod';
+import { pause } from './clock.js';
 import { BusError, BusErrorCode } from './errors.js';
 import { encodeJson, parseJson, validateEnvelope } from './codec.js';
 
@@ -115,5 +116,3 @@ export class TypedKv<T> {
     return this.listKeys(filter);
   }
 }
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

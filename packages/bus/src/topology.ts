@@ -7,6 +7,7 @@ import {
   type JetStreamManager,
   type StreamConfig,
 } from '@nats-io/jetstream';
+import { pause } from './clock.js';
 import { BusError, BusErrorCode } from './errors.js';
 import { subjects } from './subjects.js';
 
@@ -186,7 +187,7 @@ export async function retryCreateRace<T>(create: () => Promise<T>): Promise<T> {
       return await create();
     } catch (err) {
       if (attempt >= attempts || !isCreateRace(err)) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt));
+      await pause(10 * 2 ** attempt);
     }
   }
 }
