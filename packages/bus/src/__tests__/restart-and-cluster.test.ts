@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { connect, Streams, subjects, TaskEventSchema } from '@troupe/bus';
+import { Buckets, connect, Streams, subjects, TaskEventSchema } from '@troupe/bus';
 import { startNatsCluster, startNatsServer } from '@troupe/bus/testing';
 
 describe('server restarts and clusters', () => {
@@ -30,8 +30,7 @@ describe('server restarts and clusters', () => {
       })();
       await server.restart();
       await publisher;
-      // nats.js drops what is sent while it reconnects (a request then waits for its timeout), so the
-      // look-ups wait for the client to be back; the publisher may have finished before the restart.
+      // The look-ups are about what the restarted server kept, so they go once the client is back.
       await reconnected;
       expect(await bus.hasTopology()).toBe(true);
       const stored = await bus.readStream(Streams.Events, subjects.event('restart'), TaskEventSchema, {
@@ -41,6 +40,44 @@ describe('server restarts and clusters', () => {
       expect([...acked].filter((n) => !storedNs.has(n))).toEqual([]);
       expect(acked.size).toBe(300);
       expect(stored).toHaveLength(300);
+      await bus.close();
+    },
+  );
+
+  it(
+    'what is sent while the server is down goes out once the client is back: no request waits for its timeout',
+    { timeout: 60_000 },
+    async () => {
+      await using server = await startNatsServer();
+      const bus = await connect({ servers: server.url, reconnectWaitMs: 50, reconnectJitterMs: 10 });
+      await bus.ensureTopology();
+      const kv = await bus.kv(Buckets.Idempotency, z.object({ n: z.number() }));
+      const seen: string[] = [];
+      let heard = () => undefined as void;
+      void (async () => {
+        for await (const status of bus.nc.status()) {
+          seen.push(status.type);
+          heard();
+        }
+      })();
+      /** Resolves at the `count`-th status of this type since the connection began. */
+      const next = async (type: string, count = 1) => {
+        while (seen.filter((t) => t === type).length < count) await new Promise<void>((r) => (heard = r));
+      };
+      await server.stop();
+      await next('disconnect');
+      // Each of these is a request to the server; nats.js dropped them at its next dial and they failed at
+      // their timeouts (30 s here, past the test's). Several dials fail while the server is away.
+      const published = bus.publishDurable(subjects.event('offline'), { v: 1, n: 1 }, { timeoutMs: 30_000 });
+      const put = kv.put('offline-key', { n: 2 });
+      const flushed = bus.flush();
+      await next('reconnecting', 3);
+      await server.restart();
+      await next('reconnect');
+      expect((await published).stream).toBe(Streams.Events);
+      expect(await put).toBeGreaterThan(0);
+      await flushed;
+      expect((await kv.get('offline-key'))?.value).toEqual({ n: 2 });
       await bus.close();
     },
   );
