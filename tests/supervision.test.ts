@@ -4,6 +4,37 @@ import { spawnTs, startTestBus, type NatsServer, type TestBus, type TsProcess } 
 import { TaskRecordSchema, taskKey, type TaskRecord } from '@troupe/supervisor';
 import { fixture, followTaskEnds, submitTask } from './fixtures/troupe.js';
 
+/** Every step's result was accepted exactly once: waits for the `count` accept audit records, then counts. */
+async function expectEachResultAppliedOnce(bus: Bus, count: number) {
+  // The records are written before each transition's audit records go out: wait for the last of them.
+  const audit = await bus.tailStream(Streams.Audit, subjects.allAudit(), AuditRecordSchema);
+  const accepted = new Set<string>();
+  for await (const { data } of audit) {
+    if (data.decision === 'accept') accepted.add(`${data.taskId}/${data.stepKey}`);
+    if (accepted.size === count) break;
+  }
+  const stored = await bus.readStream(Streams.Audit, subjects.allAudit(), AuditRecordSchema, {
+    limit: 100_000,
+  });
+  const perStep = new Map<string, number>();
+  for (const r of stored.filter((a) => a.decision === 'accept'))
+    perStep.set(`${r.taskId}/${r.stepKey}`, (perStep.get(`${r.taskId}/${r.stepKey}`) ?? 0) + 1);
+  expect(perStep.size).toBe(count);
+  expect([...perStep.values()].every((n) => n === 1)).toBe(true);
+}
+
+/** The records of the tasks, checked for a complete report (plan + 3 research + analyse + draft + review). */
+async function expectCompletedReports(bus: Bus, ids: readonly string[]) {
+  const tasks = await bus.kv(Buckets.Tasks, TaskRecordSchema);
+  const records = await Promise.all(ids.map(async (id) => (await tasks.get(taskKey('acme', id)))?.value));
+  expect(records.filter((r) => r?.status === 'completed')).toHaveLength(ids.length);
+  for (const record of records as TaskRecord[]) {
+    const result = record.result as { document: string; steps: Record<string, unknown> };
+    expect(result.document).toContain('# Report');
+    expect(Object.keys(result.steps)).toHaveLength(7);
+  }
+}
+
 describe('supervisors as separate processes on a real nats-server', () => {
   let server: NatsServer;
   let bus: Bus;
@@ -22,41 +53,35 @@ describe('supervisors as separate processes on a real nats-server', () => {
 
     const ids: string[] = [];
     for (let i = 0; i < 50; i++) ids.push(await submitTask(bus, 'report', { question: `Question ${i}` }));
-    const tasks = await bus.kv(Buckets.Tasks, TaskRecordSchema);
-    const statuses = async () =>
-      Promise.all(ids.map(async (id) => (await tasks.get(taskKey('acme', id)))?.value));
     // Kill one supervisor while tasks are mid-flight.
     const ends = await followTaskEnds(bus, ids);
     await ends.until(4);
     await supA.kill('SIGKILL');
     await ends.until();
     await ends.stop();
-    expect((await statuses()).filter((r) => r?.status === 'completed')).toHaveLength(50);
+    await expectCompletedReports(bus, ids);
+    await expectEachResultAppliedOnce(bus, ids.length * 7);
+  }, 150_000);
 
-    const records = (await statuses()) as TaskRecord[];
-    for (const record of records) {
-      const result = record.result as { document: string; steps: Record<string, unknown> };
-      expect(result.document).toContain('# Report');
-      // plan + 3 research + analyse + draft + review
-      expect(Object.keys(result.steps)).toHaveLength(7);
-    }
-    // The records are written before each transition's audit records go out: wait for the last of them.
-    const acceptedPerStep = async () => {
-      const audit = await bus.readStream(Streams.Audit, subjects.allAudit(), AuditRecordSchema, {
-        limit: 100_000,
-      });
-      const perStep = new Map<string, number>();
-      for (const r of audit.filter((a) => a.decision === 'accept'))
-        perStep.set(`${r.taskId}/${r.stepKey}`, (perStep.get(`${r.taskId}/${r.stepKey}`) ?? 0) + 1);
-      return perStep;
-    };
-    const audit = await bus.tailStream(Streams.Audit, subjects.allAudit(), AuditRecordSchema);
-    const accepted = new Set<string>();
-    for await (const { data } of audit) {
-      if (data.decision === 'accept') accepted.add(`${data.taskId}/${data.stepKey}`);
-      if (accepted.size === 50 * 7) break;
-    }
-    const perStep = await acceptedPerStep();
-    expect([...perStep.values()].every((n) => n === 1)).toBe(true);
+  it('the nats-server SIGKILLed and restarted on its store in the middle of 30 tasks: every task completes, every result applied once', async () => {
+    await using own = await startTestBus({ bus: { reconnectWaitMs: 50, reconnectJitterMs: 50 } });
+    const env = { NATS_URL: own.server.url };
+    await using agent = spawnTs(fixture('scripted-agent.ts'), { env });
+    await using sup = spawnTs(fixture('supervisor-process.ts'), { env });
+    await Promise.all([agent, sup].map((p) => p.waitForLine(/^ready /)));
+
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) ids.push(await submitTask(own.bus, 'report', { question: `Question ${i}` }));
+    const before = await followTaskEnds(own.bus, ids);
+    await before.until(3);
+    await before.stop();
+    await own.server.kill();
+    await own.server.restart();
+    // Stored ends first, then live ones: what ended before the restart counts too.
+    const ends = await followTaskEnds(own.bus, ids);
+    await ends.until();
+    await ends.stop();
+    await expectCompletedReports(own.bus, ids);
+    await expectEachResultAppliedOnce(own.bus, ids.length * 7);
   }, 150_000);
 });

@@ -36,6 +36,7 @@ import { DeadLetterSchema, PayloadRefSchema, type DeadLetter, type PayloadRef } 
 import { BusError, BusErrorCode, toTroupeError } from './errors.js';
 import { TypedKv } from './kv.js';
 import { LOG_SLOTS, LogBatcher, logRecords } from './log-batcher.js';
+import { ReconnectRetry } from './reconnect-retry.js';
 import { SeenIds } from './seen-ids.js';
 import { readCredsFile, resolveConnectOptions, type ConnectOptions } from './options.js';
 import { subjects } from './subjects.js';
@@ -136,6 +137,7 @@ export class Bus {
   private readonly advisorySubs: Subscription[] = [];
   private closed = false;
   private readonly logs: LogBatcher;
+  private readonly reconnectRetry: ReconnectRetry;
 
   constructor(
     readonly nc: NatsConnection,
@@ -148,6 +150,7 @@ export class Bus {
     this.topology = resolveTopology(topology);
     this.kvm = new Kvm(js);
     this.objm = new Objm(js);
+    this.reconnectRetry = new ReconnectRetry(nc.status());
     const encoder = new TextEncoder();
     this.logs = new LogBatcher({
       maxBody: this.maxPayload - HEADER_ROOM,
@@ -284,12 +287,15 @@ export class Bus {
   ): Promise<PubAck> {
     const headers = this.outgoingHeaders(options.headers);
     const body = await this.encodeBody(subject, value, headers);
-    return this.js.publish(subject, body, {
-      headers,
-      ...(options.msgId ? { msgID: options.msgId } : {}),
-      ...(options.retries ? { retries: options.retries } : {}),
-      timeout: options.timeoutMs ?? 10_000,
-    });
+    const publish = () =>
+      this.js.publish(subject, body, {
+        headers,
+        ...(options.msgId ? { msgID: options.msgId } : {}),
+        ...(options.retries ? { retries: options.retries } : {}),
+        timeout: options.timeoutMs ?? 10_000,
+      });
+    // With a message id the server stores it once, however often it is sent.
+    return options.msgId ? this.reconnectRetry.run(publish) : publish();
   }
 
   /**
@@ -775,7 +781,13 @@ export class Bus {
       kv = this.kvm.open(bucket);
       this.kvCache.set(bucket, kv);
     }
-    return new TypedKv(await kv, bucket, schema, (filter) => this.kvKeys(bucket, filter));
+    return new TypedKv(
+      await kv,
+      bucket,
+      schema,
+      (filter) => this.kvKeys(bucket, filter),
+      (request) => this.reconnectRetry.run(request),
+    );
   }
 
   // ---- lifecycle -----------------------------------------------------------------------------------

@@ -34,10 +34,12 @@ export class TypedKv<T> {
     readonly bucket: string,
     private readonly schema: z.ZodType<T>,
     private readonly listKeys: (filter: string) => Promise<string[]>,
+    /** Runs a request again after a reconnect while it waits (see `ReconnectRetry`). */
+    private readonly retry: <R>(request: () => Promise<R>) => Promise<R> = (request) => request(),
   ) {}
 
   async get(key: string): Promise<KvEntry<T> | undefined> {
-    const entry = await this.kv.get(key);
+    const entry = await this.retry(() => this.kv.get(key));
     if (!entry || entry.operation !== 'PUT' || entry.length === 0) return undefined;
     const value = validateEnvelope(
       this.schema,
@@ -48,13 +50,15 @@ export class TypedKv<T> {
   }
 
   async put(key: string, value: T): Promise<number> {
-    return this.kv.put(key, encodeJson(value));
+    const body = encodeJson(value);
+    return this.retry(() => this.kv.put(key, body));
   }
 
   /** Creates the key; fails with CAS_CONFLICT when it exists. */
   async create(key: string, value: T): Promise<number> {
     try {
-      return await this.kv.create(key, encodeJson(value));
+      const body = encodeJson(value);
+      return await this.retry(() => this.kv.create(key, body));
     } catch (err) {
       if (isWrongLastSequence(err)) {
         throw new BusError(BusErrorCode.CasConflict, `${this.bucket}/${key} exists already`, { cause: err });
@@ -66,7 +70,8 @@ export class TypedKv<T> {
   /** Writes only when the entry is still at `revision`; fails with CAS_CONFLICT otherwise. */
   async update(key: string, value: T, revision: number): Promise<number> {
     try {
-      return await this.kv.update(key, encodeJson(value), revision);
+      const body = encodeJson(value);
+      return await this.retry(() => this.kv.update(key, body, revision));
     } catch (err) {
       if (isWrongLastSequence(err)) {
         throw new BusError(
@@ -108,7 +113,7 @@ export class TypedKv<T> {
   }
 
   async delete(key: string): Promise<void> {
-    await this.kv.delete(key);
+    await this.retry(() => this.kv.delete(key));
   }
 
   /** The keys that hold a value (deleted ones left out), matching `filter`: `*` and `>` as in subjects. */

@@ -83,6 +83,32 @@ describe('server restarts and clusters', () => {
   );
 
   it(
+    'a publish the server had taken in when it died is sent again after the reconnect, not left to its timeout',
+    { timeout: 60_000 },
+    async () => {
+      await using server = await startNatsServer();
+      const bus = await connect({ servers: server.url, reconnectWaitMs: 50, reconnectJitterMs: 10 });
+      await bus.ensureTopology();
+      // Frozen, the server reads nothing: the publish sits in its socket and dies with it.
+      process.kill(server.pid!, 'SIGSTOP');
+      const published = bus.publishDurable(
+        subjects.event('lost'),
+        { v: 1, n: 1 },
+        { msgId: 'lost-1', timeoutMs: 120_000 },
+      );
+      // The client writes its frames once per turn of the event loop: two turns and it is on the socket.
+      for (let turn = 0; turn < 2; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+      await server.kill();
+      await server.restart();
+      // Unanswered, it would wait its 120 s timeout, past this test's.
+      expect((await published).stream).toBe(Streams.Events);
+      const stored = await bus.readStream(Streams.Events, subjects.event('lost'), z.unknown(), { limit: 10 });
+      expect(stored).toHaveLength(1);
+      await bus.close();
+    },
+  );
+
+  it(
     'cluster: publish through node A, consume through node C; SIGKILL node B and work goes on',
     { timeout: 120_000 },
     async () => {
