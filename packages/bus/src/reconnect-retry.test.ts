@@ -28,6 +28,14 @@ function scriptedRequest() {
   };
 }
 
+/** A retry on a driven status stream, already running one scripted request. */
+function runScripted() {
+  const statuses = statusStream();
+  const retry = new ReconnectRetry(statuses);
+  const { attempts, request } = scriptedRequest();
+  return { statuses, retry, attempts, done: retry.run(request) };
+}
+
 /** Lets the status loop and the promise callbacks run. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -47,10 +55,7 @@ describe('ReconnectRetry', () => {
   });
 
   it('a request still waiting when the connection comes back is sent again; the first answer wins', async () => {
-    const statuses = statusStream();
-    const retry = new ReconnectRetry(statuses);
-    const { attempts, request } = scriptedRequest();
-    const done = retry.run(request);
+    const { statuses, attempts, done } = runScripted();
     statuses.emit('disconnect');
     statuses.emit('reconnect');
     await settle();
@@ -64,10 +69,7 @@ describe('ReconnectRetry', () => {
   });
 
   it('a success of the earlier attempt counts; a failure of it does not while a later one waits', async () => {
-    const statuses = statusStream();
-    const retry = new ReconnectRetry(statuses);
-    const { attempts, request } = scriptedRequest();
-    const done = retry.run(request);
+    const { statuses, retry, attempts, done } = runScripted();
     statuses.emit('reconnect');
     await settle();
     attempts[0]!.reject(new Error('timeout'));
@@ -84,10 +86,7 @@ describe('ReconnectRetry', () => {
   });
 
   it('sends a request at most three times, and not again once it has settled', async () => {
-    const statuses = statusStream();
-    const retry = new ReconnectRetry(statuses);
-    const { attempts, request } = scriptedRequest();
-    const done = retry.run(request);
+    const { statuses, retry, attempts, done } = runScripted();
     for (let i = 0; i < 4; i++) {
       statuses.emit('reconnect');
       await settle();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { Buckets, connect, Streams, subjects, TaskEventSchema } from '@troupe/bus';
-import { startNatsCluster, startNatsServer } from '@troupe/bus/testing';
+import { startNatsCluster, startNatsServer, startTestBus } from '@troupe/bus/testing';
 
 describe('server restarts and clusters', () => {
   it(
@@ -48,9 +48,8 @@ describe('server restarts and clusters', () => {
     'what is sent while the server is down goes out once the client is back: no request waits for its timeout',
     { timeout: 60_000 },
     async () => {
-      await using server = await startNatsServer();
-      const bus = await connect({ servers: server.url, reconnectWaitMs: 50, reconnectJitterMs: 10 });
-      await bus.ensureTopology();
+      await using testBus = await startTestBus({ bus: { reconnectWaitMs: 50, reconnectJitterMs: 10 } });
+      const { server, bus } = testBus;
       const kv = await bus.kv(Buckets.Idempotency, z.object({ n: z.number() }));
       const seen: string[] = [];
       let heard = () => undefined as void;
@@ -78,7 +77,6 @@ describe('server restarts and clusters', () => {
       expect(await put).toBeGreaterThan(0);
       await flushed;
       expect((await kv.get('offline-key'))?.value).toEqual({ n: 2 });
-      await bus.close();
     },
   );
 
@@ -86,9 +84,8 @@ describe('server restarts and clusters', () => {
     'a publish the server had taken in when it died is sent again after the reconnect, not left to its timeout',
     { timeout: 60_000 },
     async () => {
-      await using server = await startNatsServer();
-      const bus = await connect({ servers: server.url, reconnectWaitMs: 50, reconnectJitterMs: 10 });
-      await bus.ensureTopology();
+      await using testBus = await startTestBus({ bus: { reconnectWaitMs: 50, reconnectJitterMs: 10 } });
+      const { server, bus } = testBus;
       // Frozen, the server reads nothing: the publish sits in its socket and dies with it.
       process.kill(server.pid!, 'SIGSTOP');
       const published = bus.publishDurable(
@@ -104,7 +101,6 @@ describe('server restarts and clusters', () => {
       expect((await published).stream).toBe(Streams.Events);
       const stored = await bus.readStream(Streams.Events, subjects.event('lost'), z.unknown(), { limit: 10 });
       expect(stored).toHaveLength(1);
-      await bus.close();
     },
   );
 
