@@ -22,7 +22,7 @@ import {
 import { Kvm, type KV, type KvOptions } from '@nats-io/kv';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import type { z } from 'zod';
-import { systemClock, type Clock } from './clock.js';
+import { pause, systemClock, type Clock } from './clock.js';
 import {
   encodeJson,
   headerCarrier,
@@ -36,7 +36,7 @@ import { DeadLetterSchema, PayloadRefSchema, type DeadLetter, type PayloadRef } 
 import { BusError, BusErrorCode, toTroupeError } from './errors.js';
 import { TypedKv } from './kv.js';
 import { LOG_SLOTS, LogBatcher, logRecords } from './log-batcher.js';
-import { ReconnectRetry } from './reconnect-retry.js';
+import { ReconnectGuard } from './reconnect-guard.js';
 import { SeenIds } from './seen-ids.js';
 import { readCredsFile, resolveConnectOptions, type ConnectOptions } from './options.js';
 import { subjects } from './subjects.js';
@@ -137,7 +137,7 @@ export class Bus {
   private readonly advisorySubs: Subscription[] = [];
   private closed = false;
   private readonly logs: LogBatcher;
-  private readonly reconnectRetry: ReconnectRetry;
+  private readonly reconnectGuard: ReconnectGuard;
 
   constructor(
     readonly nc: NatsConnection,
@@ -150,7 +150,7 @@ export class Bus {
     this.topology = resolveTopology(topology);
     this.kvm = new Kvm(js);
     this.objm = new Objm(js);
-    this.reconnectRetry = new ReconnectRetry(nc.status());
+    this.reconnectGuard = new ReconnectGuard(nc.status());
     const encoder = new TextEncoder();
     this.logs = new LogBatcher({
       maxBody: this.maxPayload - HEADER_ROOM,
@@ -294,8 +294,7 @@ export class Bus {
         ...(options.retries ? { retries: options.retries } : {}),
         timeout: options.timeoutMs ?? 10_000,
       });
-    // With a message id the server stores it once, however often it is sent.
-    return options.msgId ? this.reconnectRetry.run(publish) : publish();
+    return this.reconnectGuard.run(publish, `publish to ${subject}`);
   }
 
   /**
@@ -703,24 +702,66 @@ export class Bus {
     schema: z.ZodType<T>,
     options: StreamReadOptions & { fromNow?: boolean } = {},
   ): Promise<AsyncIterable<StoredRecord<T>> & { stop(): Promise<void> }> {
-    const created = await this.jsm.consumers.add(stream, this.readerConfig(filterSubject, options));
-    const consumer = await this.js.consumers.get(stream, created.name);
-    const messages = await consumer.consume({ max_messages: 256, idle_heartbeat: 5_000, expires: 30_000 });
+    const open = async (config: Partial<ConsumerConfig>) => {
+      const created = await this.jsm.consumers.add(stream, config);
+      const consumer = await this.js.consumers.get(stream, created.name);
+      const messages = await consumer.consume({ max_messages: 256, idle_heartbeat: 5_000, expires: 30_000 });
+      return { name: created.name, messages };
+    };
+    let current = await open(this.readerConfig(filterSubject, options));
     const jsm = this.jsm;
     const seen = new SeenIds();
     const storedRecords = (m: JsMsg) => this.storedRecords(m, schema, options.after, seen);
+    /** The stream sequence of the last message handed out. */
+    let lastSeq: number | undefined;
     let stopped = false;
+    let reconnected = false;
+    // A restarted server has forgotten its ephemeral consumers, and the client would wait for heartbeats
+    // that never come: after every reconnect the tail starts over after the last message it handed out.
+    const stopWatching = this.reconnectGuard.onReconnect(() => {
+      reconnected = true;
+      void current.messages.close().catch(() => undefined);
+    });
+    const reopen = async () => {
+      const old = current.name;
+      void jsm.consumers.delete(stream, old).catch(() => undefined);
+      const config =
+        lastSeq === undefined
+          ? this.readerConfig(filterSubject, options)
+          : this.readerConfig(filterSubject, { startSeq: lastSeq + 1 });
+      for (let attempt = 1; ; attempt++) {
+        try {
+          current = await open(config);
+          // Another reconnect while this one was opened: start over again.
+          if (reconnected) void current.messages.close().catch(() => undefined);
+          return;
+        } catch (err) {
+          // The server may still be bringing JetStream up; past that, the reader ends with the error.
+          if (attempt >= 5) throw err;
+          await pause(100 * attempt, this.clock);
+        }
+      }
+    };
     const stop = async () => {
       if (stopped) return;
       stopped = true;
-      await messages.close().catch(() => undefined);
-      await jsm.consumers.delete(stream, created.name).catch(() => undefined);
+      stopWatching();
+      await current.messages.close().catch(() => undefined);
+      await jsm.consumers.delete(stream, current.name).catch(() => undefined);
     };
     return {
       stop,
       async *[Symbol.asyncIterator]() {
         try {
-          for await (const m of messages) yield* await storedRecords(m);
+          while (!stopped) {
+            for await (const m of current.messages) {
+              yield* await storedRecords(m);
+              lastSeq = m.seq;
+            }
+            if (stopped || !reconnected) break;
+            reconnected = false;
+            await reopen();
+          }
         } finally {
           await stop();
         }
@@ -786,7 +827,7 @@ export class Bus {
       bucket,
       schema,
       (filter) => this.kvKeys(bucket, filter),
-      (request) => this.reconnectRetry.run(request),
+      (request, what) => this.reconnectGuard.run(request, `${bucket}: ${what}`),
     );
   }
 

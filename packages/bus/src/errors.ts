@@ -40,6 +40,8 @@ export const BusErrorCode = {
   NotFound: 'NOT_FOUND',
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
   Closed: 'CLOSED',
+  /** A request was in flight when its connection dropped: it may or may not have been applied. */
+  Disconnected: 'DISCONNECTED',
   Unknown: 'UNKNOWN',
 } as const;
 export type BusErrorCode = (typeof BusErrorCode)[keyof typeof BusErrorCode];

@@ -34,12 +34,13 @@ export class TypedKv<T> {
     readonly bucket: string,
     private readonly schema: z.ZodType<T>,
     private readonly listKeys: (filter: string) => Promise<string[]>,
-    /** Runs a request again after a reconnect while it waits (see `ReconnectRetry`). */
-    private readonly retry: <R>(request: () => Promise<R>) => Promise<R> = (request) => request(),
+    /** Fails a request that is still waiting when the connection comes back (see `ReconnectGuard`). */
+    private readonly guard: <R>(request: () => Promise<R>, what: string) => Promise<R> = (request) =>
+      request(),
   ) {}
 
   async get(key: string): Promise<KvEntry<T> | undefined> {
-    const entry = await this.retry(() => this.kv.get(key));
+    const entry = await this.guard(() => this.kv.get(key), `get ${key}`);
     if (!entry || entry.operation !== 'PUT' || entry.length === 0) return undefined;
     const value = validateEnvelope(
       this.schema,
@@ -51,14 +52,14 @@ export class TypedKv<T> {
 
   async put(key: string, value: T): Promise<number> {
     const body = encodeJson(value);
-    return this.retry(() => this.kv.put(key, body));
+    return this.guard(() => this.kv.put(key, body), `put ${key}`);
   }
 
   /** Creates the key; fails with CAS_CONFLICT when it exists. */
   async create(key: string, value: T): Promise<number> {
     try {
       const body = encodeJson(value);
-      return await this.retry(() => this.kv.create(key, body));
+      return await this.guard(() => this.kv.create(key, body), `create ${key}`);
     } catch (err) {
       if (isWrongLastSequence(err)) {
         throw new BusError(BusErrorCode.CasConflict, `${this.bucket}/${key} exists already`, { cause: err });
@@ -71,7 +72,7 @@ export class TypedKv<T> {
   async update(key: string, value: T, revision: number): Promise<number> {
     try {
       const body = encodeJson(value);
-      return await this.retry(() => this.kv.update(key, body, revision));
+      return await this.guard(() => this.kv.update(key, body, revision), `update ${key}`);
     } catch (err) {
       if (isWrongLastSequence(err)) {
         throw new BusError(
@@ -113,7 +114,7 @@ export class TypedKv<T> {
   }
 
   async delete(key: string): Promise<void> {
-    await this.retry(() => this.kv.delete(key));
+    await this.guard(() => this.kv.delete(key), `delete ${key}`);
   }
 
   /** The keys that hold a value (deleted ones left out), matching `filter`: `*` and `>` as in subjects. */

@@ -1,7 +1,35 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { Buckets, connect, Streams, subjects, TaskEventSchema } from '@troupe/bus';
+import {
+  BusErrorCode,
+  connect,
+  isBusError,
+  Streams,
+  subjects,
+  TaskEventSchema,
+  type Bus,
+  type DurablePublishOptions,
+} from '@troupe/bus';
 import { startNatsCluster, startNatsServer, startTestBus } from '@troupe/bus/testing';
+
+/**
+ * A publish in flight when the client reconnects fails with DISCONNECTED: it goes again, as a Troupe process
+ * would send it again, and its msgId keeps it single.
+ */
+async function publishAcrossReconnects(
+  bus: Bus,
+  subject: string,
+  value: unknown,
+  options: DurablePublishOptions & { msgId: string },
+) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await bus.publishDurable(subject, value, options);
+    } catch (err) {
+      if (!isBusError(err, BusErrorCode.Disconnected) || attempt >= 5) throw err;
+    }
+  }
+}
 
 describe('server restarts and clusters', () => {
   it(
@@ -15,8 +43,8 @@ describe('server restarts and clusters', () => {
       const publisher = (async () => {
         for (let n = 0; n < 300; n++) {
           const event = { v: 1, taskId: 'restart', type: 'tick', at: n, data: { n } };
-          // The client retries while the server is away; the msgId keeps a retried message single.
-          await bus.publishDurable(subjects.event('restart'), event, {
+          // nats.js retries while the server is away.
+          await publishAcrossReconnects(bus, subjects.event('restart'), event, {
             msgId: `restart-${n}`,
             timeoutMs: 500,
             retries: 60,
@@ -45,12 +73,11 @@ describe('server restarts and clusters', () => {
   );
 
   it(
-    'what is sent while the server is down goes out once the client is back: no request waits for its timeout',
+    'what is written while the server is down goes out once the client is back; a request in flight fails at once',
     { timeout: 60_000 },
     async () => {
       await using testBus = await startTestBus({ bus: { reconnectWaitMs: 50, reconnectJitterMs: 10 } });
       const { server, bus } = testBus;
-      const kv = await bus.kv(Buckets.Idempotency, z.object({ n: z.number() }));
       const seen: string[] = [];
       let heard = () => undefined as void;
       void (async () => {
@@ -65,42 +92,101 @@ describe('server restarts and clusters', () => {
       };
       await server.stop();
       await next('disconnect');
-      // Each of these is a request to the server; nats.js dropped them at its next dial and they failed at
-      // their timeouts (30 s here, past the test's). Several dials fail while the server is away.
-      const published = bus.publishDurable(subjects.event('offline'), { v: 1, n: 1 }, { timeoutMs: 30_000 });
-      const put = kv.put('offline-key', { n: 2 });
+      // A log record (no request) and an acknowledged publish, written while several dials fail. nats.js
+      // dropped both at its next dial, and the publish waited for its timeout (30 s here, past the test's).
+      bus.append(subjects.event('offline'), {
+        v: 1,
+        id: 'logged',
+        taskId: 'offline',
+        type: 'tick',
+        at: 1,
+        data: {},
+      });
+      const published = bus.publishDurable(
+        subjects.event('offline'),
+        { v: 1, id: 'published', taskId: 'offline', type: 'tick', at: 2, data: {} },
+        { msgId: 'published', timeoutMs: 30_000 },
+      );
       const flushed = bus.flush();
+      const outcomes = Promise.allSettled([published, flushed]);
       await next('reconnecting', 3);
       await server.restart();
-      await next('reconnect');
-      expect((await published).stream).toBe(Streams.Events);
-      expect(await put).toBeGreaterThan(0);
-      await flushed;
-      expect((await kv.get('offline-key'))?.value).toEqual({ n: 2 });
+      // Answered on the new connection, neither could vouch for what the old one lost: the publish fails
+      // when the client is back, the flush at the first dial (as in nats.js).
+      const [publish, flush] = await outcomes;
+      expect(publish).toMatchObject({ status: 'rejected', reason: { code: BusErrorCode.Disconnected } });
+      expect(flush).toMatchObject({ status: 'rejected' });
+      await bus.flush();
+      const stored = await bus.readStream(Streams.Events, subjects.event('offline'), TaskEventSchema, {
+        limit: 10,
+      });
+      expect(stored.map((e) => e.id)).toEqual(['logged', 'published']);
     },
   );
 
   it(
-    'a publish the server had taken in when it died is sent again after the reconnect, not left to its timeout',
+    'a publish the server had taken in when it died fails at the reconnect instead of at its timeout',
     { timeout: 60_000 },
     async () => {
       await using testBus = await startTestBus({ bus: { reconnectWaitMs: 50, reconnectJitterMs: 10 } });
       const { server, bus } = testBus;
       // Frozen, the server reads nothing: the publish sits in its socket and dies with it.
       process.kill(server.pid!, 'SIGSTOP');
-      const published = bus.publishDurable(
-        subjects.event('lost'),
-        { v: 1, n: 1 },
-        { msgId: 'lost-1', timeoutMs: 120_000 },
-      );
+      const event = { v: 1, id: 'lost', taskId: 'lost', type: 'tick', at: 1, data: {} };
+      const published = bus.publishDurable(subjects.event('lost'), event, {
+        msgId: 'lost-1',
+        timeoutMs: 120_000,
+      });
       // The client writes its frames once per turn of the event loop: two turns and it is on the socket.
       for (let turn = 0; turn < 2; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
       await server.kill();
       await server.restart();
-      // Unanswered, it would wait its 120 s timeout, past this test's.
-      expect((await published).stream).toBe(Streams.Events);
-      const stored = await bus.readStream(Streams.Events, subjects.event('lost'), z.unknown(), { limit: 10 });
-      expect(stored).toHaveLength(1);
+      // Unanswered, it waited for its 120 s timeout, past this test's.
+      await expect(published).rejects.toMatchObject({ code: BusErrorCode.Disconnected });
+      const read = () =>
+        bus.readStream(Streams.Events, subjects.event('lost'), TaskEventSchema, { limit: 10 });
+      expect(await read()).toEqual([]);
+      // The caller sends it again; the msgId would keep it single had the first one arrived.
+      await bus.publishDurable(subjects.event('lost'), event, { msgId: 'lost-1' });
+      expect((await read()).map((e) => e.id)).toEqual(['lost']);
+    },
+  );
+
+  it(
+    'a tail that follows a stream through a server restart goes on after it: nothing missed, nothing twice',
+    { timeout: 60_000 },
+    async () => {
+      await using testBus = await startTestBus({ bus: { reconnectWaitMs: 50, reconnectJitterMs: 10 } });
+      const { server, bus } = testBus;
+      const event = (n: number) => ({
+        v: 1,
+        id: `e${n}`,
+        taskId: 'tailed',
+        type: 'tick',
+        at: n,
+        data: { n },
+      });
+      const publish = (n: number) =>
+        publishAcrossReconnects(bus, subjects.event('tailed'), event(n), { msgId: `e${n}` });
+      await publish(1);
+      await publish(2);
+      const tail = await bus.tailStream(Streams.Events, subjects.event('tailed'), TaskEventSchema);
+      const read: Array<{ id: string | undefined; position: number }> = [];
+      const reading = (async () => {
+        for await (const { data, position } of tail) {
+          read.push({ id: data.id, position });
+          if (read.length === 5) return;
+        }
+      })();
+      await expect.poll(() => read.length).toBe(2);
+      // The server forgets the tail's (ephemeral) consumer: without a new one after the reconnect, the tail
+      // would wait for ever.
+      await server.kill();
+      await server.restart();
+      for (const n of [3, 4, 5]) await publish(n);
+      await reading;
+      expect(read.map((r) => r.id)).toEqual(['e1', 'e2', 'e3', 'e4', 'e5']);
+      expect(read.map((r) => r.position)).toEqual([...read.map((r) => r.position)].sort((a, b) => a - b));
     },
   );
 

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { BusErrorCode } from './errors.js';
+import { ReconnectGuard } from './reconnect-guard.js';
+
+/** A status stream the test drives: `emit('reconnect')` is a connection coming back. */
+function statusStream() {
+  const queued: Array<{ type: string }> = [];
+  let wake: (() => void) | undefined;
+  return {
+    emit(type: string) {
+      queued.push({ type });
+      wake?.();
+    },
+    async *[Symbol.asyncIterator]() {
+      for (;;) {
+        while (queued.length > 0) yield queued.shift()!;
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    },
+  };
+}
+
+/** A request the test answers when it likes. */
+function pendingRequest() {
+  let answer!: { resolve: (v: string) => void; reject: (e: Error) => void };
+  let sent = 0;
+  return {
+    get sent() {
+      return sent;
+    },
+    answer: () => answer,
+    request: () => {
+      sent++;
+      return new Promise<string>((resolve, reject) => (answer = { resolve, reject }));
+    },
+  };
+}
+
+/** Lets the status loop and the promise callbacks run. */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('ReconnectGuard', () => {
+  it('without a reconnect, a request settles as it does', async () => {
+    const guard = new ReconnectGuard(statusStream());
+    const ok = pendingRequest();
+    const done = guard.run(ok.request, 'put a');
+    ok.answer().resolve('stored');
+    await expect(done).resolves.toBe('stored');
+
+    const failing = pendingRequest();
+    const failed = guard.run(failing.request, 'update a');
+    failing.answer().reject(new Error('wrong last sequence'));
+    await expect(failed).rejects.toThrow('wrong last sequence');
+  });
+
+  it('a request still waiting when the connection comes back fails with DISCONNECTED, and is not sent again', async () => {
+    const statuses = statusStream();
+    const guard = new ReconnectGuard(statuses);
+    const pending = pendingRequest();
+    const done = guard.run(pending.request, 'publish to troupe.work.x');
+    statuses.emit('disconnect');
+    statuses.emit('reconnecting');
+    await settle();
+    statuses.emit('reconnect');
+    await expect(done).rejects.toMatchObject({
+      code: BusErrorCode.Disconnected,
+      message: expect.stringContaining('publish to troupe.work.x'),
+    });
+    // A late answer of the old attempt changes nothing.
+    pending.answer().resolve('stored');
+    await settle();
+    expect(pending.sent).toBe(1);
+  });
+
+  it('a request that settled before the reconnect keeps its outcome; one sent after it is not affected', async () => {
+    const statuses = statusStream();
+    const guard = new ReconnectGuard(statuses);
+    const early = pendingRequest();
+    const earlyDone = guard.run(early.request, 'get a');
+    early.answer().resolve('value');
+    await expect(earlyDone).resolves.toBe('value');
+    statuses.emit('reconnect');
+    await settle();
+    const later = pendingRequest();
+    const laterDone = guard.run(later.request, 'get b');
+    later.answer().resolve('other');
+    await expect(laterDone).resolves.toBe('other');
+  });
+
+  it('onReconnect calls its listener at every reconnect until it is removed', async () => {
+    const statuses = statusStream();
+    const guard = new ReconnectGuard(statuses);
+    let calls = 0;
+    const stop = guard.onReconnect(() => calls++);
+    statuses.emit('reconnect');
+    statuses.emit('disconnect');
+    statuses.emit('reconnect');
+    await settle();
+    expect(calls).toBe(2);
+    stop();
+    statuses.emit('reconnect');
+    await settle();
+    expect(calls).toBe(2);
+  });
+
+  it('a request that throws before it is sent fails with that error', async () => {
+    const guard = new ReconnectGuard(statusStream());
+    await expect(
+      guard.run(() => {
+        throw new Error('connection closed');
+      }, 'get a'),
+    ).rejects.toThrow('connection closed');
+  });
+});
