@@ -31,6 +31,9 @@ async function publishAcrossReconnects(
   }
 }
 
+/** A server and a bus that redials every 50–60 ms while the server is away. */
+const startReconnectingBus = () => startTestBus({ bus: { reconnectWaitMs: 50, reconnectJitterMs: 10 } });
+
 describe('server restarts and clusters', () => {
   it(
     'a single server restarted on its store mid-stream: the client reconnects and no acked message is lost',
@@ -76,7 +79,7 @@ describe('server restarts and clusters', () => {
     'what is written while the server is down goes out once the client is back; a request in flight fails at once',
     { timeout: 60_000 },
     async () => {
-      await using testBus = await startTestBus({ bus: { reconnectWaitMs: 50, reconnectJitterMs: 10 } });
+      await using testBus = await startReconnectingBus();
       const { server, bus } = testBus;
       const seen: string[] = [];
       let heard = () => undefined as void;
@@ -128,7 +131,7 @@ describe('server restarts and clusters', () => {
     'a publish the server had taken in when it died fails at the reconnect instead of at its timeout',
     { timeout: 60_000 },
     async () => {
-      await using testBus = await startTestBus({ bus: { reconnectWaitMs: 50, reconnectJitterMs: 10 } });
+      await using testBus = await startReconnectingBus();
       const { server, bus } = testBus;
       // Frozen, the server reads nothing: the publish sits in its socket and dies with it.
       process.kill(server.pid!, 'SIGSTOP');
@@ -156,7 +159,7 @@ describe('server restarts and clusters', () => {
     'a tail that follows a stream through a server restart goes on after it: nothing missed, nothing twice',
     { timeout: 60_000 },
     async () => {
-      await using testBus = await startTestBus({ bus: { reconnectWaitMs: 50, reconnectJitterMs: 10 } });
+      await using testBus = await startReconnectingBus();
       const { server, bus } = testBus;
       const event = (n: number) => ({
         v: 1,
