@@ -4,24 +4,31 @@ import { BusError, BusErrorCode } from './errors.js';
 export type StatusStream = AsyncIterable<{ type: string }>;
 
 /**
- * Requests that cross a reconnect fail at once instead of at their timeout.
+ * No request outlives its connection: one in flight when the connection drops fails at once with
+ * DISCONNECTED, and one made while it is down fails right away, instead of either waiting for its timeout.
  *
- * A request whose frame went out just before its connection dropped gets no answer (the server that had it
+ * A request whose frame went out just before the connection dropped gets no answer (the server that had it
  * died, or answered on a socket that is gone), and nats.js lets it wait for its timeout: 10 s for JetStream.
- * Sending it again on the new connection would not do either: Troupe's acknowledged publishes also confirm
+ * Its answer could not be trusted on the new connection either: Troupe's acknowledged publishes also confirm
  * the log records written before them on the same connection (`Bus.sendLogs`), and an answer on the new
- * connection says nothing about what the old one lost. So a request still waiting when the connection comes
- * back fails with DISCONNECTED, and its caller recovers the way it recovers from any failed request (a work
- * item is redelivered and its effects sent again, idempotently).
+ * connection says nothing about what the old one lost. So the request fails, and its caller recovers the way
+ * it recovers from any failed request (a work item is redelivered and its effects sent again, idempotently).
  */
 export class ReconnectGuard {
   private readonly listeners = new Set<() => void>();
+  private readonly pending = new Set<(reason: string) => void>();
+  private connected = true;
 
   constructor(statuses: StatusStream) {
     void (async () => {
       for await (const status of statuses) {
-        if (status.type !== 'reconnect') continue;
-        for (const listener of [...this.listeners]) listener();
+        if (status.type === 'disconnect') {
+          this.connected = false;
+          for (const fail of [...this.pending]) fail('the connection dropped before an answer');
+        } else if (status.type === 'reconnect') {
+          this.connected = true;
+          for (const listener of [...this.listeners]) listener();
+        }
       }
     })().catch(() => undefined);
   }
@@ -33,27 +40,23 @@ export class ReconnectGuard {
     return () => this.listeners.delete(own);
   }
 
-  /** Runs `request`; fails with DISCONNECTED when the connection comes back while it still waits. */
+  /** Runs `request`, unless the connection is down; fails with DISCONNECTED when it drops meanwhile. */
   run<T>(request: () => Promise<T>, what: string): Promise<T> {
+    const disconnected = (reason: string) =>
+      new BusError(BusErrorCode.Disconnected, `${what}: ${reason}; it may or may not have been applied`, {
+        details: { what },
+      });
+    if (!this.connected) return Promise.reject(disconnected('not connected to NATS'));
     return new Promise<T>((resolve, reject) => {
       let settled = false;
       const settle = (fn: () => void) => {
         if (settled) return;
         settled = true;
-        stopWatching();
+        this.pending.delete(fail);
         fn();
       };
-      const stopWatching = this.onReconnect(() =>
-        settle(() =>
-          reject(
-            new BusError(
-              BusErrorCode.Disconnected,
-              `${what}: the connection dropped and came back before an answer; it may or may not have been applied`,
-              { details: { what } },
-            ),
-          ),
-        ),
-      );
+      const fail = (reason: string) => settle(() => reject(disconnected(reason)));
+      this.pending.add(fail);
       let sent: Promise<T>;
       try {
         sent = request();
