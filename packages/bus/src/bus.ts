@@ -822,13 +822,11 @@ export class Bus {
       kv = this.kvm.open(bucket);
       this.kvCache.set(bucket, kv);
     }
-    return new TypedKv(
-      await kv,
-      bucket,
-      schema,
-      (filter) => this.kvKeys(bucket, filter),
-      (request, what) => this.reconnectGuard.run(request, `${bucket}: ${what}`),
-    );
+    return new TypedKv(await kv, bucket, schema, (filter) => this.kvKeys(bucket, filter), {
+      guard: (request, what) => this.reconnectGuard.run(request, `${bucket}: ${what}`),
+      // The KV headers (an expected revision, a message id) fit in what HEADER_ROOM leaves.
+      maxValueBytes: () => this.maxPayload - HEADER_ROOM,
+    });
   }
 
   // ---- lifecycle -----------------------------------------------------------------------------------

@@ -27,6 +27,12 @@ export function isWrongLastSequence(err: unknown): boolean {
   return e?.cause !== undefined && e.cause !== err ? isWrongLastSequence(e.cause) : false;
 }
 
+/** How a bucket reaches the server: requests through the reconnect guard, and the largest value it takes. */
+export interface KvIo {
+  guard: <R>(request: () => Promise<R>, what: string) => Promise<R>;
+  maxValueBytes: () => number;
+}
+
 /** A KV bucket whose values are JSON validated by a schema. */
 export class TypedKv<T> {
   constructor(
@@ -34,10 +40,26 @@ export class TypedKv<T> {
     readonly bucket: string,
     private readonly schema: z.ZodType<T>,
     private readonly listKeys: (filter: string) => Promise<string[]>,
-    /** Fails a request that is still waiting when the connection comes back (see `ReconnectGuard`). */
-    private readonly guard: <R>(request: () => Promise<R>, what: string) => Promise<R> = (request) =>
-      request(),
+    private readonly io: KvIo = { guard: (request) => request(), maxValueBytes: () => Infinity },
   ) {}
+
+  private guard<R>(request: () => Promise<R>, what: string): Promise<R> {
+    return this.io.guard(request, what);
+  }
+
+  /** The value as stored; PAYLOAD_TOO_LARGE, naming the key and both sizes, when the server would refuse it. */
+  private encode(key: string, value: T): Uint8Array {
+    const body = encodeJson(value);
+    const limit = this.io.maxValueBytes();
+    if (body.length > limit) {
+      throw new BusError(
+        BusErrorCode.PayloadTooLarge,
+        `${this.bucket}/${key}: a value of ${body.length} bytes is over the ${limit} bytes the server accepts (max_payload)`,
+        { details: { bucket: this.bucket, key, bytes: body.length, limit } },
+      );
+    }
+    return body;
+  }
 
   async get(key: string): Promise<KvEntry<T> | undefined> {
     const entry = await this.guard(() => this.kv.get(key), `get ${key}`);
@@ -51,14 +73,14 @@ export class TypedKv<T> {
   }
 
   async put(key: string, value: T): Promise<number> {
-    const body = encodeJson(value);
+    const body = this.encode(key, value);
     return this.guard(() => this.kv.put(key, body), `put ${key}`);
   }
 
   /** Creates the key; fails with CAS_CONFLICT when it exists. */
   async create(key: string, value: T): Promise<number> {
+    const body = this.encode(key, value);
     try {
-      const body = encodeJson(value);
       return await this.guard(() => this.kv.create(key, body), `create ${key}`);
     } catch (err) {
       if (isWrongLastSequence(err)) {
@@ -70,8 +92,8 @@ export class TypedKv<T> {
 
   /** Writes only when the entry is still at `revision`; fails with CAS_CONFLICT otherwise. */
   async update(key: string, value: T, revision: number): Promise<number> {
+    const body = this.encode(key, value);
     try {
-      const body = encodeJson(value);
       return await this.guard(() => this.kv.update(key, body, revision), `update ${key}`);
     } catch (err) {
       if (isWrongLastSequence(err)) {

@@ -107,6 +107,16 @@ describe('tasks over HTTP', () => {
     await clientFor(KEYS.acmeReader).wait(id, { timeoutMs: 30_000 });
     expect((await call('GET', `/v1/tasks/${id}/result`, { key: KEYS.acmeReader })).status).toBe(200);
   });
+
+  it('answers 413 when the input would make a task record larger than the bus stores', async () => {
+    await using small = await startTroupe({ keys: TEST_KEYS, maxPayload: 64 * 1024 });
+    const res = await http(small.url)('POST', '/v1/tasks', {
+      key: KEYS.acmeWriter,
+      body: { workflow: 'ask', input: { question: 'q', context: 'c'.repeat(70_000) } },
+    });
+    expectProblem(res, 413, /max_payload.*artifact/);
+    expect((res.body as { detail: string }).detail).toMatch(/over the \d+ bytes/);
+  });
 });
 
 describe('auth', () => {

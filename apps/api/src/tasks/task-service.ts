@@ -379,6 +379,13 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
           await (await tasks()).create(taskKey(principal.tenant, taskId), record);
         } catch (err) {
           await releaseKey();
+          if (err instanceof BusError && err.code === BusErrorCode.PayloadTooLarge) {
+            throw new ApiError(
+              ApiErrorCode.PayloadTooLarge,
+              `The task's input, options and metadata take ${String(err.details?.['bytes'])} bytes as a task record, over the ${String(err.details?.['limit'])} bytes the message bus stores in one (max_payload): send less, or put large inputs in an artifact and pass a reference.`,
+              { cause: err },
+            );
+          }
           throw unavailable('storing the task', err);
         }
         try {

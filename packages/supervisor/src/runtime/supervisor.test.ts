@@ -1,8 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Buckets, newTaskId, Streams, subjects, type Bus, type TaskSubmit } from '@troupe/bus';
+import {
+  AuditRecordSchema,
+  Buckets,
+  newTaskId,
+  Streams,
+  subjects,
+  TaskEventSchema,
+  type Bus,
+  type StepResult,
+  type TaskSubmit,
+} from '@troupe/bus';
 import { startTestBus, type TestBus } from '@troupe/bus/testing';
 import { builtinWorkflows } from '../workflows/index.js';
-import { runSupervisor } from './supervisor.js';
+import { RECORD_TOO_LARGE, runSupervisor } from './supervisor.js';
 import { TaskRecordSchema, taskKey, type TaskRecord } from './task-record.js';
 
 /** A submission of the built-in `ask` workflow for tenant acme, as a program would publish it. */
@@ -117,6 +127,64 @@ describe('runSupervisor on a real nats-server', () => {
       expect((await bus.jsm.streams.info(Streams.Work)).state.messages).toBe(workBefore + 1);
     } finally {
       watcher.stop();
+      await supervisor.stop();
+    }
+  });
+
+  it('a task whose record outgrows max_payload fails with the reason instead of stalling', async () => {
+    await using small = await startTestBus({ server: { maxPayload: 64 * 1024 } });
+    const tasks = await small.bus.kv(Buckets.Tasks, TaskRecordSchema);
+    const supervisor = await runSupervisor({ bus: small.bus, workflows: builtinWorkflows });
+    const recordOf = async (taskId: string) => (await tasks.get(taskKey('acme', taskId)))?.value;
+    const submit = (taskId: string, input: unknown) =>
+      small.bus.publishDurable(subjects.taskSubmit(), submission(taskId, input), { msgId: taskId });
+    const answer = (taskId: string, text: string): StepResult => ({
+      v: 1,
+      taskId,
+      tenant: 'acme',
+      stepKey: 'answer',
+      attempt: 1,
+      agentId: 'test-agent',
+      finishedAt: 2,
+      ok: true,
+      output: { answer: text, citations: [] },
+      usage: { inputTokens: 1, outputTokens: 1, costUsd: 0, latencyMs: 1, model: 'm', provider: 'offline' },
+    });
+    try {
+      // An answer of 40 KB: the record would keep it twice (the step's output and the result), over 60 KB.
+      const bigOutput = newTaskId();
+      await submit(bigOutput, { question: 'q' });
+      await expect.poll(async () => (await recordOf(bigOutput))?.status).toBe('running');
+      await small.bus.publishDurable(subjects.result(bigOutput), answer(bigOutput, 'a'.repeat(40_000)));
+      await expect.poll(async () => (await recordOf(bigOutput))?.status).toBe('failed');
+      const failed = (await recordOf(bigOutput))!;
+      expect(failed.error).toMatchObject({
+        code: RECORD_TOO_LARGE,
+        message: expect.stringMatching(/max_payload/),
+      });
+      // It keeps the last snapshot that fit, and a late result changes nothing.
+      expect(failed.snapshot).toBeDefined();
+      await small.bus.publishDurable(subjects.result(bigOutput), answer(bigOutput, 'short'));
+      await expect
+        .poll(async () => {
+          const info = await small.bus.jsm.consumers.info(Streams.Results, 'supervisor-results');
+          return info.num_pending + info.num_ack_pending;
+        })
+        .toBe(0);
+      expect((await recordOf(bigOutput))!.seq).toBe(failed.seq);
+      const events = await small.bus.readStream(Streams.Events, subjects.event(bigOutput), TaskEventSchema);
+      expect(events.at(-1)).toMatchObject({ type: 'task.failed', data: { code: RECORD_TOO_LARGE } });
+      const audit = await small.bus.readStream(Streams.Audit, subjects.audit(bigOutput), AuditRecordSchema);
+      expect(audit.at(-1)).toMatchObject({ type: 'task.failed', decision: 'fail' });
+
+      // 40 KB of context: the first transition's record would hold the input twice. Nothing is dispatched.
+      const bigInput = newTaskId();
+      const workBefore = (await small.bus.jsm.streams.info(Streams.Work)).state.messages;
+      await submit(bigInput, { question: 'q', context: 'c'.repeat(40_000) });
+      await expect.poll(async () => (await recordOf(bigInput))?.status).toBe('failed');
+      expect((await recordOf(bigInput))!.error?.code).toBe(RECORD_TOO_LARGE);
+      expect((await small.bus.jsm.streams.info(Streams.Work)).state.messages).toBe(workBefore);
+    } finally {
       await supervisor.stop();
     }
   });

@@ -68,6 +68,8 @@ export interface Supervisor {
 }
 
 const DEFAULT_CONCURRENCY = 64;
+/** The error code of a task failed because its record outgrew what the server stores (max_payload). */
+export const RECORD_TOO_LARGE = 'RECORD_TOO_LARGE';
 
 /**
  * A stateless supervisor. Each event is applied the same way: read the task's record → restore its
@@ -274,6 +276,11 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
         entry = { value: fresh.value, revision: fresh.revision };
       }
       const record = entry.value;
+      // Failed for a record too large to store: its snapshot is the last one that fit, not a final one.
+      if (record.error?.code === RECORD_TOO_LARGE) {
+        await unchanged?.(record);
+        return true;
+      }
       const engine = engines.get(record.workflow);
       if (!engine) {
         await failUnknownWorkflow(key, entry);
@@ -316,6 +323,10 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
         if (err instanceof BusError && err.code === BusErrorCode.CasConflict) {
           cache.delete(key);
           if (attempt < 50) continue;
+        }
+        if (err instanceof BusError && err.code === BusErrorCode.PayloadTooLarge) {
+          await failTooLarge(key, entry, err);
+          return true;
         }
         throw err;
       }
@@ -396,10 +407,84 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
       revision = await tasks.create(key, record);
     } catch (err) {
       if (err instanceof BusError && err.code === BusErrorCode.CasConflict) return 'exists';
+      if (err instanceof BusError && err.code === BusErrorCode.PayloadTooLarge) {
+        await failTooLarge(key, { value: queued, revision: 0 }, err);
+        return 'started';
+      }
       throw err;
     }
     await written(key, undefined, { value: record, revision }, started.effects, 'task.submit');
     return 'started';
+  };
+
+  /**
+   * A transition whose record the server would refuse (the input and step outputs it keeps are over
+   * max_payload) cannot be stored, and without a record the task would never move again: it fails with the
+   * reason instead, keeping the last snapshot that fit (none when even its first did not), which shows how
+   * far it got. `stored.revision` 0 means no record exists yet.
+   */
+  const failTooLarge = async (
+    key: string,
+    stored: { value: TaskRecord; revision: number },
+    cause: BusError,
+  ) => {
+    const at = clock.now();
+    const { taskId, workflow } = stored.value;
+    const error = {
+      code: RECORD_TOO_LARGE,
+      message:
+        `task ${taskId} cannot go on: its record would not fit in the store (${cause.message}). ` +
+        "Keep its input and step outputs smaller, or raise the server's max_payload.",
+    };
+    const failed: TaskRecord = {
+      ...stored.value,
+      status: 'failed',
+      updatedAt: at,
+      seq: stored.value.seq + 1,
+      wakeAt: null,
+      error,
+    };
+    const write = (record: TaskRecord) =>
+      stored.revision === 0 ? tasks.create(key, record) : tasks.update(key, record, stored.revision);
+    try {
+      await write(failed);
+    } catch (err) {
+      if (!(err instanceof BusError && err.code === BusErrorCode.PayloadTooLarge)) throw err;
+      // Even the input alone is too large: the record says so instead of holding it.
+      await write({ ...failed, input: { omitted: error.message } });
+    }
+    cache.delete(key);
+    const id = `${taskId}.${failed.seq}.too-large`;
+    bus.append(
+      subjects.audit(taskId),
+      {
+        v: 1,
+        id,
+        taskId,
+        type: 'task.failed',
+        at,
+        actor: 'supervisor',
+        decision: 'fail',
+        error: error.message,
+        data: { code: RECORD_TOO_LARGE },
+      } satisfies AuditRecord,
+      { msgId: `${id}.audit` },
+    );
+    bus.append(
+      subjects.event(taskId),
+      {
+        v: 1,
+        id,
+        taskId,
+        type: 'task.failed',
+        at,
+        data: error,
+      } satisfies TaskEvent,
+      { msgId: id },
+    );
+    await Promise.all([bus.flush(), scheduleWake(key, null, true, true)]);
+    metrics.taskFailed({ workflow, errorType: RECORD_TOO_LARGE });
+    options.onTaskFinished?.(failed);
   };
 
   const failUnknownWorkflow = async (key: string, entry: { value: TaskRecord; revision: number }) => {
