@@ -198,7 +198,7 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
   const clusterPorts: number[] = [];
   for (let i = 0; i < size; i++) clusterPorts.push(await freePort());
   const name = `troupe-test-${clusterPorts[0]}`;
-  const servers = await Promise.all(
+  const started = await Promise.allSettled(
     clusterPorts.map((port, i) =>
       startNatsServer({
         storeDir,
@@ -206,14 +206,24 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
       }),
     ),
   );
-  await waitForJetStreamQuorum(servers);
+  const servers = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const dispose = async () => {
+    await Promise.all(servers.map((s) => s[Symbol.asyncDispose]()));
+    rmSync(storeDir, { recursive: true, force: true });
+  };
+  try {
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    await waitForJetStreamQuorum(servers);
+  } catch (err) {
+    // Nodes that started do not outlive a cluster that never formed.
+    await dispose();
+    throw err;
+  }
   return {
     servers,
     urls: servers.map((s) => s.url).join(','),
-    async [Symbol.asyncDispose]() {
-      await Promise.all(servers.map((s) => s[Symbol.asyncDispose]()));
-      rmSync(storeDir, { recursive: true, force: true });
-    },
+    [Symbol.asyncDispose]: dispose,
   };
 }
 
