@@ -36,6 +36,12 @@ function pendingRequest() {
   };
 }
 
+/** A guard on a driven status stream, and one request for it to run. */
+function guarded() {
+  const statuses = statusStream();
+  return { statuses, guard: new ReconnectGuard(statuses), pending: pendingRequest() };
+}
+
 /** Lets the status loop and the promise callbacks run. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -54,9 +60,7 @@ describe('ReconnectGuard', () => {
   });
 
   it('a request in flight when the connection drops fails with DISCONNECTED at once, and is not sent again', async () => {
-    const statuses = statusStream();
-    const guard = new ReconnectGuard(statuses);
-    const pending = pendingRequest();
+    const { statuses, guard, pending } = guarded();
     const done = guard.run(pending.request, 'publish to troupe.work.x');
     statuses.emit('disconnect');
     await expect(done).rejects.toMatchObject({
@@ -91,9 +95,7 @@ describe('ReconnectGuard', () => {
   });
 
   it('a request that settled before the connection dropped keeps its outcome', async () => {
-    const statuses = statusStream();
-    const guard = new ReconnectGuard(statuses);
-    const early = pendingRequest();
+    const { statuses, guard, pending: early } = guarded();
     const earlyDone = guard.run(early.request, 'get a');
     early.answer().resolve('value');
     await expect(earlyDone).resolves.toBe('value');

@@ -56,6 +56,10 @@ async function publishAcrossReconnects(
   }
 }
 
+/** The progress events stored for a task. */
+const eventsOf = (bus: Bus, taskId: string) =>
+  bus.readStream(Streams.Events, subjects.event(taskId), TaskEventSchema, { limit: 10 });
+
 /** A server and a bus that redials every 50–60 ms while the server is away. */
 const startReconnectingBus = () => startTestBus({ bus: { reconnectWaitMs: 50, reconnectJitterMs: 10 } });
 
@@ -136,9 +140,7 @@ describe('server restarts and clusters', () => {
       expect(publish).toMatchObject({ status: 'rejected', reason: { code: BusErrorCode.Disconnected } });
       expect(flush).toMatchObject({ status: 'rejected' });
       await bus.flush();
-      const stored = await bus.readStream(Streams.Events, subjects.event('offline'), TaskEventSchema, {
-        limit: 10,
-      });
+      const stored = await eventsOf(bus, 'offline');
       expect(stored.map((e) => e.id)).toEqual(['logged']);
     },
   );
@@ -167,9 +169,7 @@ describe('server restarts and clusters', () => {
       // once connected, and its msgId keeps it single either way.
       await connection.whenConnected();
       await bus.publishDurable(subjects.event('lost'), event, { msgId: 'lost-1' });
-      const stored = await bus.readStream(Streams.Events, subjects.event('lost'), TaskEventSchema, {
-        limit: 10,
-      });
+      const stored = await eventsOf(bus, 'lost');
       expect(stored.map((e) => e.id)).toEqual(['lost']);
     },
   );
