@@ -279,6 +279,14 @@ export class Bus {
     this.nc.publish(subject, data);
   }
 
+  /**
+   * Resolves now while connected, else once the connection is back: for sending again what failed with
+   * DISCONNECTED.
+   */
+  whenConnected(): Promise<void> {
+    return this.reconnectGuard.whenConnected();
+  }
+
   /** JetStream publish, acknowledged by the server once stored. */
   async publishDurable(
     subject: string,

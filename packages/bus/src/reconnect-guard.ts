@@ -33,6 +33,17 @@ export class ReconnectGuard {
     })().catch(() => undefined);
   }
 
+  /** Resolves now while connected, else once the connection is back. */
+  whenConnected(): Promise<void> {
+    if (this.connected) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const stop = this.onReconnect(() => {
+        stop();
+        resolve();
+      });
+    });
+  }
+
   /** Calls `listener` at every reconnect until the returned function is called. */
   onReconnect(listener: () => void): () => void {
     const own = () => listener();

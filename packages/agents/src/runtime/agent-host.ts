@@ -3,7 +3,9 @@ import { createServer, type Server } from 'node:http';
 import {
   AbortSchema,
   Buckets,
+  BusErrorCode,
   HeartbeatSchema,
+  isBusError,
   StepAssignmentSchema,
   subjects,
   systemClock,
@@ -89,6 +91,9 @@ const defaultClassify = (err: unknown): StepFailure => {
   };
 };
 
+/** How long a finished step waits for a dropped connection to come back before it lets its result go. */
+const RESEND_WAIT_MS = 30_000;
+
 /** Characters of streamed model output gathered into one `model.delta` progress event. */
 const DELTA_CHUNK = 400;
 
@@ -137,12 +142,19 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
    */
   const runStep = async (
     assignment: StepAssignment,
-  ): Promise<{ result: StepResult; logged: Promise<unknown> }> => {
+  ): Promise<{ result: StepResult; logged: Promise<unknown>; logAgain: () => Promise<unknown> }> => {
     const controller = new AbortController();
     const perTask = running.get(assignment.taskId) ?? new Map<string, AbortController>();
     perTask.set(assignment.stepKey, controller);
     running.set(assignment.taskId, perTask);
     const pending: Array<Promise<unknown>> = [];
+    /** Every record this step appended, to send again when the connection drops under its result. */
+    const appendedLog: Array<Parameters<Bus['append']>> = [];
+    const append = (...args: Parameters<Bus['append']>) => {
+      appendedLog.push(args);
+      const appended = bus.append(...args);
+      if (appended) pending.push(appended);
+    };
     let eventSeq = 0;
     let auditSeq = 0;
     let deltaText = '';
@@ -182,8 +194,7 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
           stepKey: assignment.stepKey,
           data: { agentId, attempt: assignment.attempt, ...data },
         };
-        const appended = bus.append(subjects.event(assignment.taskId), event, { msgId: id });
-        if (appended) pending.push(appended);
+        append(subjects.event(assignment.taskId), event, { msgId: id });
       },
       audit(record) {
         const id = `${idBase}.au${auditSeq++}`;
@@ -196,8 +207,7 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
         };
         // Alone: a re-run of the step (after a crash) finds the same message id for each audit record, so the
         // audit log stores it once (events may be stored twice and are read once, by id).
-        const appended = bus.append(subjects.audit(assignment.taskId), full, { msgId: id, alone: true });
-        if (appended) pending.push(appended);
+        append(subjects.audit(assignment.taskId), full, { msgId: id, alone: true });
       },
     };
     const logSubjects = [subjects.event(assignment.taskId), subjects.audit(assignment.taskId)];
@@ -205,6 +215,15 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
       // This step's subjects only: another step in flight keeps its records together for one message.
       if (eventSeq + auditSeq > 0 && !bus.sendLogs(logSubjects)) pending.push(bus.flush());
       return Promise.allSettled(pending);
+    };
+    // The same records under the same ids: the audit log stores each once, readers hand out events once.
+    const logAgain = () => {
+      pending.length = 0;
+      for (const args of appendedLog) {
+        const appended = bus.append(...args);
+        if (appended) pending.push(appended);
+      }
+      return logged();
     };
     try {
       const outcome = await instrument(assignment, agentId, () => options.execute(ctx));
@@ -215,7 +234,7 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
         output: outcome.output,
         usage: outcome.usage,
       };
-      return { result, logged: logged() };
+      return { result, logged: logged(), logAgain };
     } catch (err) {
       const failure: StepFailure = controller.signal.aborted
         ? {
@@ -231,7 +250,7 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
         error,
         ...(failure.usage ? { usage: failure.usage } : {}),
       };
-      return { result, logged: logged() };
+      return { result, logged: logged(), logAgain };
     } finally {
       perTask.delete(assignment.stepKey);
       if (perTask.size === 0) running.delete(assignment.taskId);
@@ -250,12 +269,31 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
           try {
             // The step's log goes out first; waiting for the server to confirm it before publishing the result
             // would add a round trip to every hop without ordering anything the connection does not order.
-            const { result, logged } = await runStep(msg.data);
-            const published = bus.publishDurable(subjects.result(result.taskId), result, {
-              msgId: `result.${result.taskId}.${result.stepKey}.${result.attempt}`,
-            });
+            const { result, logged, logAgain } = await runStep(msg.data);
+            const publish = () =>
+              bus.publishDurable(subjects.result(result.taskId), result, {
+                msgId: `result.${result.taskId}.${result.stepKey}.${result.attempt}`,
+              });
+            const published = publish();
             markTimeline('result-sent', { taskId: result.taskId });
-            await Promise.all([logged, published]);
+            try {
+              await Promise.all([logged, published]);
+            } catch (err) {
+              // The connection dropped under the result: the step's work is done, so its log and result go
+              // again once connected (same ids) instead of the step running again on redelivery.
+              if (!isBusError(err, BusErrorCode.Disconnected)) throw err;
+              let gaveUp: TimerHandle | undefined;
+              const back = await Promise.race([
+                bus.whenConnected().then(() => true),
+                new Promise<false>(
+                  (resolve) => (gaveUp = clock.setTimeout(() => resolve(false), RESEND_WAIT_MS)),
+                ),
+              ]);
+              if (gaveUp) clock.clearTimeout(gaveUp);
+              // Still down: the assignment comes back by redelivery, and the step runs again then.
+              if (!back) throw err;
+              await Promise.all([logAgain(), publish()]);
+            }
           } finally {
             inFlight--;
           }
