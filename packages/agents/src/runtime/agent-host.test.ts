@@ -1,18 +1,62 @@
+import { createConnection, createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { AuditRecordSchema, Streams, subjects, TaskEventSchema, type StepAssignment } from '@troupe/bus';
+import {
+  AuditRecordSchema,
+  connect,
+  Streams,
+  subjects,
+  TaskEventSchema,
+  type StepAssignment,
+} from '@troupe/bus';
 import { startTestBus } from '@troupe/bus/testing';
 import { startAgentHost } from './agent-host.js';
 
+/**
+ * A TCP proxy in front of a nats-server that the test can black-hole (what the client sends is dropped) and
+ * cut (every connection closed): the client loses its connection while the server, and what it has stored
+ * and delivered, stays as it was.
+ */
+async function startCuttableProxy(target: number) {
+  const sockets = new Set<Socket>();
+  let blackHole = false;
+  const server = createServer((client) => {
+    const upstream = createConnection(target, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => undefined);
+    }
+    client.on('data', (chunk) => void (blackHole || upstream.write(chunk)));
+    upstream.pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    blackHole: () => (blackHole = true),
+    /** Closes every connection; new ones pass through again. */
+    cut() {
+      for (const s of sockets) s.destroy();
+      blackHole = false;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
 describe('startAgentHost on a real nats-server', () => {
-  it('a step whose result is in flight when the server dies sends it again once connected, and runs once', async () => {
-    await using testBus = await startTestBus({ bus: { reconnectWaitMs: 50, reconnectJitterMs: 10 } });
+  it('a finished step whose connection drops under its result sends it again once connected, and runs once', async () => {
+    await using testBus = await startTestBus();
     const { server, bus } = testBus;
+    const proxy = await startCuttableProxy(server.port);
+    const agentBus = await connect({ servers: proxy.url, reconnectWaitMs: 50, reconnectJitterMs: 10 });
     const taskId = 'dropped';
     let runs = 0;
     let stepDone!: () => void;
     const done = new Promise<void>((resolve) => (stepDone = resolve));
     const host = await startAgentHost({
-      bus,
+      bus: agentBus,
       roles: ['dropper'],
       agentId: 'dropper-agent',
       concurrency: 1,
@@ -20,11 +64,11 @@ describe('startAgentHost on a real nats-server', () => {
         runs++;
         ctx.emit('step.note', { run: runs });
         ctx.audit({ type: 'model.call', at: 1, data: { run: runs } });
-        // Frozen, the server takes in nothing more: the step's log and result are in flight when it dies.
-        if (runs === 1) process.kill(server.pid!, 'SIGSTOP');
+        // From here on the server hears nothing from the agent: the step's log and result are lost on the way.
+        proxy.blackHole();
         stepDone();
         return {
-          output: { ok: true },
+          output: { run: runs },
           usage: {
             inputTokens: 1,
             outputTokens: 1,
@@ -51,10 +95,10 @@ describe('startAgentHost on a real nats-server', () => {
       };
       await bus.publishDurable(subjects.work('dropper'), assignment, { msgId: 'dropped.only.1' });
       await done;
-      await server.kill();
-      await server.restart();
-      await bus.whenConnected();
-      // One result stored (sent again with its id), the step run once, its audit record stored once.
+      // Let the agent hand its log and result to the connection (one write per event-loop turn), then cut it.
+      for (let turn = 0; turn < 3; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+      proxy.cut();
+      // One result stored (sent again once connected), from the one run; its audit record stored once.
       await expect
         .poll(async () => (await bus.jsm.streams.info(Streams.Results)).state.messages, { timeout: 20_000 })
         .toBe(1);
@@ -65,6 +109,8 @@ describe('startAgentHost on a real nats-server', () => {
       expect(events.filter((e) => e.type === 'step.note')).toHaveLength(1);
     } finally {
       await host.drain();
+      await agentBus.close();
+      await proxy.close();
     }
   });
 });
