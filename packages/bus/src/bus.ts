@@ -22,7 +22,7 @@ import {
 import { Kvm, type KV, type KvOptions } from '@nats-io/kv';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import type { z } from 'zod';
-import { pause, systemClock, type Clock } from './clock.js';
+import { pause, systemClock, type Clock, type TimerHandle } from './clock.js';
 import {
   encodeJson,
   headerCarrier,
@@ -280,11 +280,18 @@ export class Bus {
   }
 
   /**
-   * Resolves now while connected, else once the connection is back: for sending again what failed with
-   * DISCONNECTED.
+   * True now while connected, else once the connection is back, or false when it is not back within
+   * `withinMs` (on the bus's clock): for sending again what failed with DISCONNECTED.
    */
-  whenConnected(): Promise<void> {
-    return this.reconnectGuard.whenConnected();
+  async whenConnected(withinMs = Infinity): Promise<boolean> {
+    if (withinMs === Infinity) return this.reconnectGuard.whenConnected().then(() => true);
+    let timer: TimerHandle | undefined;
+    const back = await Promise.race([
+      this.reconnectGuard.whenConnected().then(() => true),
+      new Promise<false>((resolve) => (timer = this.clock.setTimeout(() => resolve(false), withinMs))),
+    ]);
+    if (timer) this.clock.clearTimeout(timer);
+    return back;
   }
 
   /** JetStream publish, acknowledged by the server once stored. */

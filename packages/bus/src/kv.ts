@@ -43,10 +43,6 @@ export class TypedKv<T> {
     private readonly io: KvIo = { guard: (request) => request(), maxValueBytes: () => Infinity },
   ) {}
 
-  private guard<R>(request: () => Promise<R>, what: string): Promise<R> {
-    return this.io.guard(request, what);
-  }
-
   /** The value as stored; PAYLOAD_TOO_LARGE, naming the key and both sizes, when the server would refuse it. */
   private encode(key: string, value: T): Uint8Array {
     const body = encodeJson(value);
@@ -62,7 +58,7 @@ export class TypedKv<T> {
   }
 
   async get(key: string): Promise<KvEntry<T> | undefined> {
-    const entry = await this.guard(() => this.kv.get(key), `get ${key}`);
+    const entry = await this.io.guard(() => this.kv.get(key), `get ${key}`);
     if (!entry || entry.operation !== 'PUT' || entry.length === 0) return undefined;
     const value = validateEnvelope(
       this.schema,
@@ -74,14 +70,14 @@ export class TypedKv<T> {
 
   async put(key: string, value: T): Promise<number> {
     const body = this.encode(key, value);
-    return this.guard(() => this.kv.put(key, body), `put ${key}`);
+    return this.io.guard(() => this.kv.put(key, body), `put ${key}`);
   }
 
   /** Creates the key; fails with CAS_CONFLICT when it exists. */
   async create(key: string, value: T): Promise<number> {
     const body = this.encode(key, value);
     try {
-      return await this.guard(() => this.kv.create(key, body), `create ${key}`);
+      return await this.io.guard(() => this.kv.create(key, body), `create ${key}`);
     } catch (err) {
       if (isWrongLastSequence(err)) {
         throw new BusError(BusErrorCode.CasConflict, `${this.bucket}/${key} exists already`, { cause: err });
@@ -94,7 +90,7 @@ export class TypedKv<T> {
   async update(key: string, value: T, revision: number): Promise<number> {
     const body = this.encode(key, value);
     try {
-      return await this.guard(() => this.kv.update(key, body, revision), `update ${key}`);
+      return await this.io.guard(() => this.kv.update(key, body, revision), `update ${key}`);
     } catch (err) {
       if (isWrongLastSequence(err)) {
         throw new BusError(
@@ -136,7 +132,7 @@ export class TypedKv<T> {
   }
 
   async delete(key: string): Promise<void> {
-    await this.guard(() => this.kv.delete(key), `delete ${key}`);
+    await this.io.guard(() => this.kv.delete(key), `delete ${key}`);
   }
 
   /** The keys that hold a value (deleted ones left out), matching `filter`: `*` and `>` as in subjects. */

@@ -1,3 +1,4 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
@@ -6,7 +7,9 @@ import {
   Streams,
   subjects,
   TaskEventSchema,
+  TIMELINE_CHANNEL,
   type StepAssignment,
+  type TimelineMark,
 } from '@troupe/bus';
 import { startTestBus } from '@troupe/bus/testing';
 import { startAgentHost } from './agent-host.js';
@@ -53,6 +56,14 @@ describe('startAgentHost on a real nats-server', () => {
     const agentBus = await connect({ servers: proxy.url, reconnectWaitMs: 50, reconnectJitterMs: 10 });
     const taskId = 'dropped';
     let runs = 0;
+    const resultSent = new Promise<void>((resolve) => {
+      const onMark = (mark: unknown) => {
+        if ((mark as TimelineMark).phase !== 'result-sent') return;
+        unsubscribe(TIMELINE_CHANNEL, onMark);
+        resolve();
+      };
+      subscribe(TIMELINE_CHANNEL, onMark);
+    });
     let stepDone!: () => void;
     const done = new Promise<void>((resolve) => (stepDone = resolve));
     const host = await startAgentHost({
@@ -95,8 +106,8 @@ describe('startAgentHost on a real nats-server', () => {
       };
       await bus.publishDurable(subjects.work('dropper'), assignment, { msgId: 'dropped.only.1' });
       await done;
-      // Let the agent hand its log and result to the connection (one write per event-loop turn), then cut it.
-      for (let turn = 0; turn < 3; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+      // The agent has handed its result to the connection (after the step's log): cut it.
+      await resultSent;
       proxy.cut();
       // One result stored (sent again once connected), from the one run; its audit record stored once.
       await expect

@@ -150,10 +150,13 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
     const pending: Array<Promise<unknown>> = [];
     /** Every record this step appended, to send again when the connection drops under its result. */
     const appendedLog: Array<Parameters<Bus['append']>> = [];
-    const append = (...args: Parameters<Bus['append']>) => {
-      appendedLog.push(args);
+    const send = (args: Parameters<Bus['append']>) => {
       const appended = bus.append(...args);
       if (appended) pending.push(appended);
+    };
+    const append = (...args: Parameters<Bus['append']>) => {
+      appendedLog.push(args);
+      send(args);
     };
     let eventSeq = 0;
     let auditSeq = 0;
@@ -219,10 +222,7 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
     // The same records under the same ids: the audit log stores each once, readers hand out events once.
     const logAgain = () => {
       pending.length = 0;
-      for (const args of appendedLog) {
-        const appended = bus.append(...args);
-        if (appended) pending.push(appended);
-      }
+      appendedLog.forEach(send);
       return logged();
     };
     try {
@@ -282,16 +282,8 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
               // The connection dropped under the result: the step's work is done, so its log and result go
               // again once connected (same ids) instead of the step running again on redelivery.
               if (!isBusError(err, BusErrorCode.Disconnected)) throw err;
-              let gaveUp: TimerHandle | undefined;
-              const back = await Promise.race([
-                bus.whenConnected().then(() => true),
-                new Promise<false>(
-                  (resolve) => (gaveUp = clock.setTimeout(() => resolve(false), RESEND_WAIT_MS)),
-                ),
-              ]);
-              if (gaveUp) clock.clearTimeout(gaveUp);
               // Still down: the assignment comes back by redelivery, and the step runs again then.
-              if (!back) throw err;
+              if (!(await bus.whenConnected(RESEND_WAIT_MS))) throw err;
               await Promise.all([logAgain(), publish()]);
             }
           } finally {

@@ -408,7 +408,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
     } catch (err) {
       if (err instanceof BusError && err.code === BusErrorCode.CasConflict) return 'exists';
       if (err instanceof BusError && err.code === BusErrorCode.PayloadTooLarge) {
-        await failTooLarge(key, { value: queued, revision: 0 }, err);
+        await failTooLarge(key, { value: queued }, err);
         return 'started';
       }
       throw err;
@@ -417,18 +417,24 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
     return 'started';
   };
 
+  /** A record ended here, outside the workflow's own transitions (which end a task through the engine). */
+  const endedRecord = (
+    record: TaskRecord,
+    status: 'failed' | 'cancelled',
+    error: { code: string; message: string },
+  ): TaskRecord => ({ ...record, status, updatedAt: clock.now(), seq: record.seq + 1, error });
+
   /**
    * A transition whose record the server would refuse (the input and step outputs it keeps are over
    * max_payload) cannot be stored, and without a record the task would never move again: it fails with the
    * reason instead, keeping the last snapshot that fit (none when even its first did not), which shows how
-   * far it got. `stored.revision` 0 means no record exists yet.
+   * far it got. Without a `stored.revision` no record exists yet.
    */
   const failTooLarge = async (
     key: string,
-    stored: { value: TaskRecord; revision: number },
+    stored: { value: TaskRecord; revision?: number },
     cause: BusError,
   ) => {
-    const at = clock.now();
     const { taskId, workflow } = stored.value;
     const error = {
       code: RECORD_TOO_LARGE,
@@ -436,16 +442,10 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
         `task ${taskId} cannot go on: its record would not fit in the store (${cause.message}). ` +
         "Keep its input and step outputs smaller, or raise the server's max_payload.",
     };
-    const failed: TaskRecord = {
-      ...stored.value,
-      status: 'failed',
-      updatedAt: at,
-      seq: stored.value.seq + 1,
-      wakeAt: null,
-      error,
-    };
+    const failed: TaskRecord = { ...endedRecord(stored.value, 'failed', error), wakeAt: null };
+    const at = failed.updatedAt;
     const write = (record: TaskRecord) =>
-      stored.revision === 0 ? tasks.create(key, record) : tasks.update(key, record, stored.revision);
+      stored.revision === undefined ? tasks.create(key, record) : tasks.update(key, record, stored.revision);
     try {
       await write(failed);
     } catch (err) {
@@ -489,16 +489,10 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
 
   const failUnknownWorkflow = async (key: string, entry: { value: TaskRecord; revision: number }) => {
     if (TERMINAL_STATUSES.has(entry.value.status)) return;
-    const next: TaskRecord = {
-      ...entry.value,
-      status: 'failed',
-      updatedAt: clock.now(),
-      seq: entry.value.seq + 1,
-      error: {
-        code: 'UNKNOWN_WORKFLOW',
-        message: `workflow "${entry.value.workflow}" is not known to supervisor ${id}`,
-      },
-    };
+    const next = endedRecord(entry.value, 'failed', {
+      code: 'UNKNOWN_WORKFLOW',
+      message: `workflow "${entry.value.workflow}" is not known to supervisor ${id}`,
+    });
     await tasks.update(key, next, entry.revision).catch(() => undefined);
   };
 
@@ -612,7 +606,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
   ) =>
     tasks.casUpdate(key, (current) =>
       current && current.value.snapshot === undefined && !TERMINAL_STATUSES.has(current.value.status)
-        ? { ...current.value, status, updatedAt: clock.now(), seq: current.value.seq + 1, error }
+        ? endedRecord(current.value, status, error)
         : undefined,
     );
 
