@@ -16,6 +16,11 @@ import { formatTable, recordedMarkdown, recordMarkdown, writeResult } from './sr
 import { runBaseline } from './src/sections/baseline.js';
 import { runBullmq } from './src/sections/bullmq.js';
 import { runBusFloor } from './src/sections/bus-floor.js';
+import {
+  dashboardTargets,
+  formatDashboardRender,
+  runDashboardRender,
+} from './src/sections/dashboard-render.js';
 import type { PeerFigures } from './src/peer-measure.js';
 import { runFanOut, runFanOutThrough, type FanOutResult } from './src/sections/fan-out.js';
 import { formatHopTimeline } from './src/hop-timeline.js';
@@ -55,6 +60,8 @@ const N = {
   parkWarmUp: scale(500),
   peerWarmUp: scale(500),
   repeats: args.quick ? 1 : 3,
+  dashboardRuns: args.quick ? 1 : 3,
+  dashboardLiveMs: args.quick ? 2_000 : 5_000,
 } as const;
 const MODEL_LATENCY_MS = 50;
 
@@ -527,6 +534,24 @@ log(
   ),
 );
 
+// 8. The dashboard in Chromium ---------------------------------------------------------------------------
+const dashboard = await runDashboardRender({
+  traceSizes: [2_000, 10_000],
+  runs: N.dashboardRuns,
+  clicks: 10,
+  scrollMs: 3_000,
+  liveTasks: 200,
+  liveMs: N.dashboardLiveMs,
+  updatesPerTaskPerSec: 2,
+});
+save('dashboard-render', dashboard);
+log(
+  formatDashboardRender(
+    dashboard,
+    `8. Dashboard in headless Chromium ${dashboard.browser}: trace render, interactivity, live task list [${elapsed()}]`,
+  ),
+);
+
 // Targets -----------------------------------------------------------------------------------------------
 const bullmq = peers.find((p) => p.system.startsWith('BullMQ'))!;
 const busFloor = peers.find((p) => p.system.startsWith('bus floor'))!;
@@ -577,6 +602,7 @@ const targets = {
   ],
   likeForLike: targetsFor('bare host', troupeRaw),
   busFloor: targetsFor('bus floor', busFloor),
+  dashboard: dashboardTargets(dashboard),
 };
 save('targets', targets);
 const targetRows = (list: Target[]) => list.map((t) => [t.target, t.measured, t.ratio, t.verdict]);
@@ -599,6 +625,13 @@ log(
     'The same targets for the bus floor (the hop on bare nats.js: what the bus allows on this machine)',
     ['target', 'measured', 'ratio', 'result'],
     targetRows(targets.busFloor),
+  ),
+);
+log(
+  formatTable(
+    'The dashboard (section 8)',
+    ['target', 'measured', 'ratio', 'result'],
+    targetRows(targets.dashboard),
   ),
 );
 const closing =

@@ -36,3 +36,13 @@ if [ "${CI:-}" = "true" ]; then
 else
   pnpm install --frozen-lockfile --reporter=silent
 fi
+
+# The dashboard the API serves at /ui/: static files built by Vite (skipped when its sources are unchanged).
+stamp=apps/dashboard/dist/.sources-hash
+hash=$(find apps/dashboard/index.html apps/dashboard/vite.config.ts apps/dashboard/src packages/client/src \
+  packages/bus/src -type f 2>/dev/null | sort | xargs cat 2>/dev/null | sha256sum | cut -c1-16)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$hash" ]; then
+  echo "setup: building the dashboard"
+  pnpm --filter @troupe/dashboard --silent build >/dev/null
+  echo "$hash" > "$stamp"
+fi

@@ -8,7 +8,11 @@ import { registerOpenApi } from './http/openapi.js';
 import { jsonSerializerCompiler, zodValidatorCompiler } from './http/zod-schemas.js';
 import { resolveApiOptions, type ApiOptions } from './options.js';
 import { ApiErrorCode, problemOf, sendProblem, toProblem } from './problem.js';
-import { EventStreams } from './routes/event-stream.js';
+import { registerFleetRoutes } from './routes/fleet-routes.js';
+import { registerLiveRoutes } from './routes/live-routes.js';
+import { SseHub } from './routes/sse.js';
+import { registerTraceStreamRoutes } from './routes/trace-stream-routes.js';
+import { registerUiRoutes } from './routes/ui-routes.js';
 import { registerMetaRoutes } from './routes/meta-routes.js';
 import { registerTaskRoutes } from './routes/task-routes.js';
 import { createTaskService } from './tasks/task-service.js';
@@ -75,12 +79,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
     log: app.log,
     startWaitMs: o.limits.cancelStartWaitMs,
   });
-  const streams = new EventStreams({
-    bus: o.bus,
-    clock: o.clock,
-    heartbeatMs: o.limits.sseHeartbeatMs,
-    retryMs: 1_000,
-  });
+  const streams = new SseHub({ clock: o.clock, heartbeatMs: o.limits.sseHeartbeatMs, retryMs: 1_000 });
   app.addHook('preClose', async () => streams.closeAll());
 
   app.register(async (api) => {
@@ -109,7 +108,11 @@ export function createApi(options: ApiOptions): FastifyInstance {
       defaultWorkflow: o.defaultA2AWorkflow,
       blockingTimeoutMs: o.limits.a2aBlockingTimeoutMs,
     });
-    registerTaskRoutes(api, service, streams);
+    registerTaskRoutes(api, { service, hub: streams, bus: o.bus });
+    registerTraceStreamRoutes(api, { service, hub: streams, bus: o.bus, clock: o.clock });
+    registerLiveRoutes(api, { service, hub: streams, bus: o.bus, clock: o.clock });
+    registerFleetRoutes(api, { hub: streams, bus: o.bus, clock: o.clock, workflows: o.workflows });
+    registerUiRoutes(api, { dashboardDir: o.dashboardDir });
     registerMetaRoutes(api, { bus: o.bus, clock: o.clock, workflows: o.workflows });
     registerA2ARoutes(api, { handler, cardFor, publicUrl: o.publicUrl, streams });
   });

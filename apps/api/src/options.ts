@@ -1,4 +1,5 @@
 import { Bus, systemClock, type Clock } from '@troupe/bus';
+import { dashboardAssetsDir } from '@troupe/dashboard';
 import type { AnyWorkflow } from '@troupe/supervisor';
 import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
@@ -39,6 +40,8 @@ export interface ApiOptions {
   defaultA2AWorkflow?: string;
   /** Reported in the OpenAPI document and the agent card. */
   version?: string;
+  /** The dashboard's built files, served at `/ui/`; null serves none. Default: `@troupe/dashboard`'s. */
+  dashboardDir?: string | null;
 }
 
 export interface ResolvedApiOptions {
@@ -51,6 +54,7 @@ export interface ResolvedApiOptions {
   publicUrl: string | undefined;
   defaultA2AWorkflow: string;
   version: string;
+  dashboardDir: string | null;
 }
 
 const Window = z.object({
@@ -96,6 +100,7 @@ const OptionsSchema = z.object({
   publicUrl: z.url().optional(),
   defaultA2AWorkflow: z.string().optional(),
   version: z.string().optional(),
+  dashboardDir: z.string().min(1).nullable().optional(),
 });
 
 export function resolveApiOptions(options: ApiOptions): ResolvedApiOptions {
@@ -144,5 +149,6 @@ export function resolveApiOptions(options: ApiOptions): ResolvedApiOptions {
     publicUrl: options.publicUrl,
     defaultA2AWorkflow,
     version: options.version ?? '0.1.0',
+    dashboardDir: options.dashboardDir === undefined ? dashboardAssetsDir : options.dashboardDir,
   };
 }

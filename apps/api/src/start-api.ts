@@ -74,7 +74,7 @@ export async function startApi(options: StartApiOptions = {}): Promise<RunningAp
       serviceName: 'troupe-api',
       env,
       prometheus: {},
-      spanFeed: { publish: (payload) => bus.publishRaw(subjects.spans(), payload) },
+      spanFeed: { publish: (payload, traceId) => bus.publishRaw(subjects.spans(traceId), payload) },
     });
     await bus.ensureTopology();
     const app = createApi({

@@ -85,3 +85,9 @@ export async function callApi<T>(target: ApiTarget, fn: () => Promise<T>): Promi
     throw explainApiError(err, target);
   }
 }
+
+/** Where the API serves the dashboard; with a task id, that task's page. */
+export function dashboardUrl(apiUrl: string, taskId?: string): string {
+  const base = `${apiUrl.replace(/\/+$/, '')}/ui/`;
+  return taskId === undefined ? base : `${base}#/tasks/${encodeURIComponent(taskId)}`;
+}

@@ -841,6 +841,11 @@ export class Bus {
       guard: (request, what) => this.reconnectGuard.run(request, `${bucket}: ${what}`),
       // The KV headers (an expected revision, a message id) fit in what HEADER_ROOM leaves.
       maxValueBytes: () => this.maxPayload - HEADER_ROOM,
+      countKeys: async (filter) => {
+        const subject = `$KV.${bucket}.${filter}`;
+        const info = await this.jsm.streams.info(`KV_${bucket}`, { subjects_filter: subject });
+        return Object.keys(info.state.subjects ?? {}).length;
+      },
     });
   }
 

@@ -7,7 +7,7 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void;
 }
 
-const realHandles = new Map<number, NodeJS.Timeout>();
+const realHandles = new Map<number, ReturnType<typeof setTimeout>>();
 let nextRealId = 1;
 
 export const systemClock: Clock = {
@@ -18,7 +18,8 @@ export const systemClock: Clock = {
       realHandles.delete(id);
       fn();
     }, ms);
-    t.unref?.();
+    // A browser's timer is a number (the dashboard loads this through @troupe/client); Node's can be unref'd.
+    (t as unknown as { unref?: () => void }).unref?.();
     realHandles.set(id, t);
     return { id };
   },

@@ -96,3 +96,32 @@ describe('envelopes', () => {
     ).toThrow(/taskId/);
   });
 });
+
+describe('heartbeat envelope', () => {
+  const agent = samples.heartbeat;
+
+  it('decodes a heartbeat written before kinds as an agent, and refuses an agent without roles', () => {
+    expect(envelopes.heartbeat.parse(agent)).toMatchObject({ kind: 'agent', roles: ['drafter'] });
+    expect(envelopes.heartbeat.parse(agent).handled).toBeUndefined();
+    expect(() => validateEnvelope(envelopes.heartbeat, { ...agent, roles: [] }, 'hb')).toThrow(/roles/);
+  });
+
+  it('takes a supervisor with no roles, and a handled count', () => {
+    const supervisor = { ...agent, kind: 'supervisor', agentId: 'sup-1', roles: [], handled: 12 };
+    expect(envelopes.heartbeat.parse(supervisor)).toMatchObject({
+      kind: 'supervisor',
+      roles: [],
+      handled: 12,
+    });
+    expect(() => envelopes.heartbeat.parse({ ...supervisor, handled: -1 })).toThrow(/handled/);
+  });
+});
+
+describe('task options', () => {
+  it('takes humanReview always or low-confidence, nothing else', () => {
+    const submit = (options: unknown) => envelopes.taskSubmit.safeParse({ ...samples.taskSubmit, options });
+    expect(submit({ humanReview: 'always' }).success).toBe(true);
+    expect(submit({ humanReview: 'low-confidence' }).success).toBe(true);
+    expect(submit({ humanReview: 'never' }).success).toBe(false);
+  });
+});

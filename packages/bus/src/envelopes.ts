@@ -26,6 +26,8 @@ export const TaskOptionsSchema = z
     maxReviewRounds: z.number().int().min(0).max(10).optional(),
     reviewTimeoutMs: z.number().int().positive().optional(),
     reviewTimeoutPolicy: z.enum(['reject', 'approve']).optional(),
+    /** `always`: every agent review verdict waits for a person; `low-confidence` (default): only those below the threshold. */
+    humanReview: z.enum(['always', 'low-confidence']).optional(),
   })
   .strict();
 export type TaskOptions = z.infer<typeof TaskOptionsSchema>;
@@ -173,19 +175,34 @@ export const AuditRecordSchema = z.object({
 });
 export type AuditRecord = z.infer<typeof AuditRecordSchema>;
 
-export const HeartbeatSchema = z.object({
-  v: z.literal(1),
-  agentId: id,
-  roles: z.array(id).min(1),
-  host: z.string(),
-  pid: z.number().int(),
-  inFlight: z.number().int().nonnegative(),
-  concurrency: z.number().int().positive(),
-  version: z.string(),
-  startedAt: z.number(),
-  at: z.number(),
-  status: z.enum(['ready', 'draining']),
-});
+/**
+ * What a process of the fleet writes to KV `troupe_agents` every few seconds: agents under their id,
+ * supervisors under `supervisor.<id>`. Heartbeats written before `kind` existed decode as agents.
+ */
+export const HeartbeatSchema = z
+  .object({
+    v: z.literal(1),
+    kind: z.enum(['agent', 'supervisor']).default('agent'),
+    /** The agent's or the supervisor's id. */
+    agentId: id,
+    /** The roles an agent serves (at least one); empty for a supervisor. */
+    roles: z.array(id),
+    host: z.string(),
+    pid: z.number().int(),
+    /** Steps (agent) or task events (supervisor) being handled now. */
+    inFlight: z.number().int().nonnegative(),
+    concurrency: z.number().int().positive(),
+    version: z.string(),
+    startedAt: z.number(),
+    at: z.number(),
+    status: z.enum(['ready', 'draining']),
+    /** Steps finished (agent) or task events applied (supervisor) since the process started. */
+    handled: z.number().int().nonnegative().optional(),
+  })
+  .refine((hb) => hb.kind !== 'agent' || hb.roles.length > 0, {
+    path: ['roles'],
+    message: 'an agent serves at least one role',
+  });
 export type Heartbeat = z.infer<typeof HeartbeatSchema>;
 
 export const PayloadRefSchema = z.object({ bucket: z.string(), name: z.string(), size: z.number().int() });

@@ -31,6 +31,7 @@ export type { TraceHooks, HeaderCarrier } from './trace-hooks.js';
 export { Streams, Buckets, Consumers } from './topology.js';
 export type { TopologyOptions, ResolvedTopology } from './topology.js';
 export { TypedKv } from './kv.js';
+export type { KvChange, KvWatchOptions } from './kv.js';
 export type { KvEntry, CasUpdate, CasOptions } from './kv.js';
 export type { WorkMessage, WorkHandler, WorkConsumer } from './work-queue.js';
 export { newTaskId, taskIdTime } from './ids.js';

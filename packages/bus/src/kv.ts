@@ -1,4 +1,4 @@
-import type { KV } from '@nats-io/kv';
+import { KvWatchInclude, type KV } from '@nats-io/kv';
 import type { z } from 'zod';
 import { pause } from './clock.js';
 import { BusError, BusErrorCode } from './errors.js';
@@ -31,6 +31,24 @@ export function isWrongLastSequence(err: unknown): boolean {
 export interface KvIo {
   guard: <R>(request: () => Promise<R>, what: string) => Promise<R>;
   maxValueBytes: () => number;
+  /** How many stored messages match a key filter (one per key: Troupe's buckets keep one revision). */
+  countKeys: (filter: string) => Promise<number>;
+}
+
+/** What a watch of a KV bucket hands out, in the bucket's order. */
+export type KvChange<T> =
+  | { type: 'value'; key: string; value: T; revision: number }
+  | { type: 'deleted'; key: string; revision: number }
+  /** A stored value that does not match the schema: the watcher goes on; the caller decides what to say. */
+  | { type: 'invalid'; key: string; revision: number; error: Error }
+  /** Every value stored when the watch began has been handed out; what follows are changes. */
+  | { type: 'synced' };
+
+export interface KvWatchOptions {
+  /** Ends the watch. */
+  signal?: AbortSignal;
+  /** Leave the stored values out: changes from now on only (`synced` comes first). */
+  updatesOnly?: boolean;
 }
 
 /** A KV bucket whose values are JSON validated by a schema. */
@@ -40,7 +58,11 @@ export class TypedKv<T> {
     readonly bucket: string,
     private readonly schema: z.ZodType<T>,
     private readonly listKeys: (filter: string) => Promise<string[]>,
-    private readonly io: KvIo = { guard: (request) => request(), maxValueBytes: () => Infinity },
+    private readonly io: KvIo = {
+      guard: (request) => request(),
+      maxValueBytes: () => Infinity,
+      countKeys: async () => 0,
+    },
   ) {}
 
   /** The value as stored; PAYLOAD_TOO_LARGE, naming the key and both sizes, when the server would refuse it. */
@@ -133,6 +155,49 @@ export class TypedKv<T> {
 
   async delete(key: string): Promise<void> {
     await this.io.guard(() => this.kv.delete(key), `delete ${key}`);
+  }
+
+  /**
+   * The values of the keys matching `filter` (`*` and `>` as in subjects), then every change, until
+   * `options.signal` aborts. nats.js follows the bucket with an ordered consumer, which starts again by
+   * itself after a reconnect.
+   */
+  async *watch(filter = '>', options: KvWatchOptions = {}): AsyncGenerator<KvChange<T>, void, undefined> {
+    const { signal } = options;
+    if (signal?.aborted) return;
+    const watcher = await this.kv.watch({
+      key: filter,
+      ...(options.updatesOnly ? { include: KvWatchInclude.UpdatesOnly } : {}),
+    });
+    const stop = () => watcher.stop();
+    signal?.addEventListener('abort', stop, { once: true });
+    // Aborted while the watch was being created: the listener above will never fire.
+    if (signal?.aborted) stop();
+    try {
+      // Stored values come first, counted down by `delta`; a bucket with none is synced at once.
+      let synced = options.updatesOnly === true || (await this.io.countKeys(filter)) === 0;
+      if (synced) yield { type: 'synced' };
+      for await (const entry of watcher) {
+        const where = `${this.bucket}/${entry.key}`;
+        if (entry.operation !== 'PUT' || entry.length === 0) {
+          yield { type: 'deleted', key: entry.key, revision: entry.revision };
+        } else {
+          try {
+            const value = validateEnvelope(this.schema, parseJson(entry.value, where), where);
+            yield { type: 'value', key: entry.key, value, revision: entry.revision };
+          } catch (err) {
+            yield { type: 'invalid', key: entry.key, revision: entry.revision, error: err as Error };
+          }
+        }
+        if (!synced && (entry.isUpdate || !entry.delta)) {
+          synced = true;
+          yield { type: 'synced' };
+        }
+      }
+    } finally {
+      signal?.removeEventListener('abort', stop);
+      watcher.stop();
+    }
   }
 
   /** The keys that hold a value (deleted ones left out), matching `filter`: `*` and `>` as in subjects. */

@@ -17,7 +17,9 @@ describe('subjects', () => {
       agentId: 'a-1',
     });
     expect(parseSubject(subjects.health('a-1'))).toEqual({ kind: 'health', agentId: 'a-1' });
-    expect(parseSubject(subjects.spans())).toEqual({ kind: 'spans' });
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    expect(subjects.spans(traceId)).toBe(`troupe.telemetry.spans.${traceId}`);
+    expect(parseSubject(subjects.spans(traceId))).toEqual({ kind: 'spans', traceId });
     expect(parseSubject(subjects.deadLetter('work-drafter'))).toEqual({
       kind: 'dead-letter',
       source: 'work-drafter',

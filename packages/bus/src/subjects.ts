@@ -33,7 +33,9 @@ export const subjects = {
     `${ROOT}.agent.heartbeat.${token('role', role)}.${token('agent id', agentId)}`,
   allHeartbeats: () => `${ROOT}.agent.heartbeat.>`,
   health: (agentId: string) => `${ROOT}.agent.health.${token('agent id', agentId)}`,
-  spans: () => `${ROOT}.telemetry.spans`,
+  /** One trace's spans (the live span feed sends one message per trace per flush). */
+  spans: (traceId: string) => `${ROOT}.telemetry.spans.${token('trace id', traceId)}`,
+  allSpans: () => `${ROOT}.telemetry.spans.>`,
   deadLetter: (source: string) => `${ROOT}.dlq.${token('source', source)}`,
   allDeadLetters: () => `${ROOT}.dlq.>`,
 } as const;
@@ -48,7 +50,7 @@ export type ParsedSubject =
   | { kind: 'audit'; taskId: string }
   | { kind: 'heartbeat'; role: string; agentId: string }
   | { kind: 'health'; agentId: string }
-  | { kind: 'spans' }
+  | { kind: 'spans'; traceId: string }
   | { kind: 'dead-letter'; source: string };
 
 export function parseSubject(subject: string): ParsedSubject {
@@ -70,7 +72,7 @@ export function parseSubject(subject: string): ParsedSubject {
   if (a === 'agent' && b === 'heartbeat' && c && d && n === 5)
     return { kind: 'heartbeat', role: c, agentId: d };
   if (a === 'agent' && b === 'health' && c && n === 4) return { kind: 'health', agentId: c };
-  if (a === 'telemetry' && b === 'spans' && n === 3) return { kind: 'spans' };
+  if (a === 'telemetry' && b === 'spans' && c && n === 4) return { kind: 'spans', traceId: c };
   if (a === 'dlq' && b && n === 3) return { kind: 'dead-letter', source: b };
   throw bad();
 }

@@ -19,7 +19,7 @@ export const Streams = {
   Events: 'TROUPE_EVENTS',
   Audit: 'TROUPE_AUDIT',
   DeadLetters: 'TROUPE_DLQ',
-  /** The live span feed, kept a day so a task's trace can be read back. */
+  /** The live span feed (`troupe.telemetry.spans.<traceId>`), kept a day so a task's trace can be read back. */
   Spans: 'TROUPE_SPANS',
 } as const;
 
@@ -122,7 +122,9 @@ export function streamConfigs(t: ResolvedTopology): Array<Partial<StreamConfig> 
     {
       ...common,
       name: Streams.Spans,
-      subjects: [subjects.spans()],
+      // One subject per trace, so a reader filters one task's spans on the server. Before, every span went to
+      // the one subject `troupe.telemetry.spans`: an existing stream is updated to this list (upsertStream).
+      subjects: [subjects.allSpans()],
       retention: RetentionPolicy.Limits,
       max_age: ns(24 * 3600_000),
       max_bytes: 512 * 1024 * 1024,

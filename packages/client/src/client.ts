@@ -2,6 +2,22 @@ import { systemClock, type Clock } from '@troupe/bus/contracts';
 import { z } from 'zod';
 import { codeForStatus, TroupeApiError, TroupeApiErrorCode } from './errors.js';
 import {
+  abortedError,
+  followStream,
+  type FollowOptions,
+  type FollowStreamOptions,
+  type FollowTransport,
+  type StreamMessage,
+} from './follow-stream.js';
+import {
+  FleetSchema,
+  UsageReportSchema,
+  WhoAmISchema,
+  type Fleet,
+  type UsageReport,
+  type WhoAmI,
+} from './live-schemas.js';
+import {
   AgentListSchema,
   AuditLogSchema,
   ControlAcceptedSchema,
@@ -13,8 +29,11 @@ import {
   TaskEventSchema,
   TaskListSchema,
   TaskResultSchema,
+  TaskIdSchema,
   TaskSchema,
+  TaskSummarySchema,
   TaskTraceSchema,
+  TraceSpanSchema,
   WorkflowListSchema,
   type AgentInfo,
   type AuditLog,
@@ -27,10 +46,11 @@ import {
   type TaskOptionsRequest,
   type TaskResult,
   type TaskStatus,
+  type TaskSummary,
   type TaskTrace,
+  type TraceSpan,
   type WorkflowInfo,
 } from './schemas.js';
-import { readSse } from './sse.js';
 
 export interface ClientOptions {
   /** Where the API listens, e.g. `http://127.0.0.1:8080` (a path prefix is kept). */
@@ -45,7 +65,10 @@ export interface ClientOptions {
   clock?: Clock;
   /** Delay before reconnecting a dropped event stream when the server sent no `retry:` hint. Default 500 ms. */
   reconnectDelayMs?: number;
-  /** Reconnects in a row without receiving an event before `events()` gives up. Default 10. */
+  /**
+   * Failed connections in a row (no event received in between) before a followed stream gives up with
+   * NETWORK. Default 10; `Infinity` for a page that should follow for as long as it is open.
+   */
   maxReconnects?: number;
 }
 
@@ -58,9 +81,28 @@ export interface SubmitOptions {
   signal?: AbortSignal;
 }
 
-export interface EventsOptions {
-  /** Resume after this event (the `id` of the last event seen). */
-  lastEventId?: number;
+export type EventsOptions = FollowOptions;
+
+/** A change to the task list of `taskUpdates()`. */
+export type TaskListUpdate =
+  | { type: 'task'; task: TaskSummary }
+  | { type: 'removed'; id: string }
+  /** Every task the list holds has been sent (again, after a reconnect). */
+  | { type: 'synced'; count: number };
+
+/** One span of a task's trace stream with its position (the SSE `id`). */
+export interface TraceSpanMessage {
+  id: number;
+  span: TraceSpan;
+}
+
+export interface UsageOptions {
+  /** Epoch ms; default 24 h ago. */
+  since?: number;
+  /** Epoch ms; default now. */
+  until?: number;
+  /** Width of a time bucket, 1 min to 1 day. */
+  bucketMs?: number;
   signal?: AbortSignal;
 }
 
@@ -86,6 +128,20 @@ export interface TroupeClient {
    * connection is resumed with `Last-Event-ID`: no event is repeated or skipped.
    */
   events(id: string, options?: EventsOptions): AsyncIterable<TaskEventMessage>;
+  /**
+   * The tenant's tasks, newest first (up to `limit`), then `synced`, then every change. No event ids:
+   * after a reconnect the whole list comes again, followed by `synced` again.
+   */
+  taskUpdates(options?: FollowOptions & { limit?: number }): AsyncIterable<TaskListUpdate>;
+  /** A task's spans, stored ones first, then live ones; a reconnect resumes after the last one seen. */
+  spans(id: string, options?: FollowOptions): AsyncIterable<TraceSpanMessage>;
+  /** The fleet at once, then on every change and every few seconds. */
+  fleetUpdates(options?: FollowOptions): AsyncIterable<Fleet>;
+  /**
+   * Any Server-Sent Events stream of the API (`path` under `baseUrl`), reconnecting and resuming the way
+   * `events()` does; `parse` turns each event into what is handed out.
+   */
+  follow<T>(path: string, options: FollowStreamOptions<T>): AsyncIterable<T>;
   cancel(id: string, reason?: string): Promise<ControlAccepted>;
   review(id: string, decision: ReviewDecision, notes?: string): Promise<ControlAccepted>;
   /** The final result; fails with CONFLICT (409) while the task is not finished. */
@@ -94,6 +150,11 @@ export interface TroupeClient {
   trace(id: string): Promise<TaskTrace>;
   workflows(): Promise<WorkflowInfo[]>;
   agents(): Promise<AgentInfo[]>;
+  /** The key's tenant, name, scopes and workflows; answers without a key when the API runs open. */
+  whoami(options?: { signal?: AbortSignal }): Promise<WhoAmI>;
+  fleet(options?: { signal?: AbortSignal }): Promise<Fleet>;
+  /** Tokens and cost per time bucket, workflow, role and model. */
+  usage(query?: UsageOptions): Promise<UsageReport>;
 }
 
 const OptionsSchema = z.object({
@@ -105,11 +166,47 @@ const OptionsSchema = z.object({
   headers: z.record(z.string(), z.string()).optional(),
   clock: z.custom<Clock>((v) => typeof v === 'object' && v !== null && 'setTimeout' in v).optional(),
   reconnectDelayMs: z.number().int().min(0, 'createClient: "reconnectDelayMs" must be ≥ 0').optional(),
-  maxReconnects: z.number().int().min(0, 'createClient: "maxReconnects" must be ≥ 0').optional(),
+  maxReconnects: z
+    .union([
+      z
+        .number()
+        .int('createClient: "maxReconnects" must be an integer or Infinity')
+        .min(0, 'createClient: "maxReconnects" must be ≥ 0'),
+      z.literal(Infinity),
+    ])
+    .optional(),
 });
 
-/** `event: end` closes a task's event stream on purpose; it carries no `id`, so it never moves the resume point. */
-const EndEventSchema = z.object({ status: z.string() });
+const TaskRemovedSchema = z.object({ id: TaskIdSchema });
+const TaskListSyncedSchema = z.object({ count: z.number().int().min(0) });
+
+const json = (message: StreamMessage): unknown => JSON.parse(message.data);
+
+/** Events without an id (keep-alives, `error`) are not task events. */
+const parseTaskEvent = (message: StreamMessage): TaskEventMessage | undefined =>
+  message.id === undefined ? undefined : { id: message.id, event: TaskEventSchema.parse(json(message)) };
+
+const parseTaskListUpdate = (message: StreamMessage): TaskListUpdate | undefined => {
+  switch (message.event) {
+    case 'task':
+      return { type: 'task', task: TaskSummarySchema.parse(json(message)) };
+    case 'removed':
+      return { type: 'removed', id: TaskRemovedSchema.parse(json(message)).id };
+    case 'synced':
+      return { type: 'synced', count: TaskListSyncedSchema.parse(json(message)).count };
+    default:
+      return undefined;
+  }
+};
+
+const parseSpan = (message: StreamMessage): TraceSpanMessage | undefined => {
+  if (message.event !== 'span') return undefined;
+  if (message.id === undefined) throw new Error('a span event needs its position as `id:`');
+  return { id: message.id, span: TraceSpanSchema.parse(json(message)) };
+};
+
+const parseFleet = (message: StreamMessage): Fleet | undefined =>
+  message.event === 'fleet' ? FleetSchema.parse(json(message)) : undefined;
 
 type Query = Record<string, string | number | undefined>;
 
@@ -212,105 +309,32 @@ export function createClient(options: ClientOptions): TroupeClient {
     return checked.data;
   };
 
-  const sleep = (ms: number, signal: AbortSignal | undefined) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(abortedError(signal));
-      const onAbort = () => {
-        clock.clearTimeout(timer);
-        reject(abortedError(signal!));
-      };
-      const timer = clock.setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+  const transport: FollowTransport = {
+    get: (path, extra, signal) => send(url(path), { method: 'GET', headers: headers(extra) }, signal),
+    errorFor: errorFromResponse,
+    clock,
+    reconnectDelayMs,
+    maxReconnects,
+  };
+  const follow = <T>(path: string, o: FollowStreamOptions<T>) => followStream(transport, path, o);
+  /** The caller's follow options alone; `resumable: false` for a stream without ids. */
+  const followOptions = (o: FollowOptions, resumable = true): FollowOptions => ({
+    ...(o.signal ? { signal: o.signal } : {}),
+    ...(resumable && o.lastEventId !== undefined ? { lastEventId: o.lastEventId } : {}),
+    ...(o.onState ? { onState: o.onState } : {}),
+  });
 
+  /** Stored events, then live ones, until the task's final event (or the server's `end`). */
   async function* events(
     id: string,
-    opts: EventsOptions = {},
+    o: EventsOptions = {},
   ): AsyncGenerator<TaskEventMessage, void, undefined> {
-    const { signal } = opts;
-    let lastId = opts.lastEventId;
-    let retryMs = reconnectDelayMs;
-    let failures = 0;
-    const giveUpOrWait = async (why: string, cause: unknown, waitMs = retryMs) => {
-      failures++;
-      if (failures > maxReconnects) {
-        throw new TroupeApiError(
-          TroupeApiErrorCode.Network,
-          `the event stream of task ${id} failed ${failures} times in a row (${why})`,
-          { cause, details: { lastEventId: lastId } },
-        );
-      }
-      await sleep(waitMs, signal);
-    };
-    for (;;) {
-      if (signal?.aborted) throw abortedError(signal);
-      let res: Response;
-      try {
-        res = await send(
-          url(taskPath(id, '/events')),
-          {
-            method: 'GET',
-            headers: headers({
-              accept: 'text/event-stream',
-              ...(lastId !== undefined ? { 'last-event-id': String(lastId) } : {}),
-            }),
-          },
-          signal,
-        );
-      } catch (err) {
-        if (!(err instanceof TroupeApiError) || err.code !== TroupeApiErrorCode.Network) throw err;
-        await giveUpOrWait('cannot connect', err);
-        continue;
-      }
-      if (!res.ok) {
-        const err = await errorFromResponse(res, `GET ${taskPath(id, '/events')}`);
-        if (!err.retryable) throw err;
-        await giveUpOrWait(
-          err.message,
-          err,
-          err.retryAfterSeconds !== undefined ? err.retryAfterSeconds * 1000 : retryMs,
-        );
-        continue;
-      }
-      if (!res.body)
-        throw new TroupeApiError(TroupeApiErrorCode.InvalidResponse, 'the event stream has no body');
-      let dropped: unknown;
-      try {
-        for await (const message of readSse(res.body, (ms) => (retryMs = ms))) {
-          if (message.event === 'end') {
-            EndEventSchema.parse(JSON.parse(message.data));
-            return;
-          }
-          const seq = Number(message.id);
-          if (message.id === undefined || !Number.isSafeInteger(seq)) continue;
-          let event;
-          try {
-            event = TaskEventSchema.parse(JSON.parse(message.data));
-          } catch (err) {
-            throw new TroupeApiError(
-              TroupeApiErrorCode.InvalidResponse,
-              `event ${message.id} of task ${id} is not a task event`,
-              {
-                cause: err,
-              },
-            );
-          }
-          if (lastId !== undefined && seq <= lastId) continue;
-          lastId = seq;
-          failures = 0;
-          yield { id: seq, event };
-          if (isTerminalEventType(event.type)) return;
-        }
-      } catch (err) {
-        if (signal?.aborted) throw abortedError(signal, err);
-        if (err instanceof TroupeApiError) throw err;
-        dropped = err;
-      }
-      // The connection ended before the task did: resume after the last event seen.
-      await giveUpOrWait('connection dropped', dropped);
+    for await (const message of follow(taskPath(id, '/events'), {
+      ...followOptions(o),
+      parse: parseTaskEvent,
+    })) {
+      yield message;
+      if (isTerminalEventType(message.event.type)) return;
     }
   }
 
@@ -387,6 +411,21 @@ export function createClient(options: ClientOptions): TroupeClient {
     trace: (id) => call('GET', taskPath(id, '/trace'), TaskTraceSchema),
     workflows: async () => (await call('GET', '/v1/workflows', WorkflowListSchema)).workflows,
     agents: async () => (await call('GET', '/v1/agents', AgentListSchema)).agents,
+    taskUpdates: (o = {}) => {
+      const query = o.limit !== undefined ? `?${new URLSearchParams({ limit: String(o.limit) })}` : '';
+      // The list stream has no ids: a reconnect sends the whole list, so there is nothing to resume after.
+      return follow(`/v1/tasks/stream${query}`, { ...followOptions(o, false), parse: parseTaskListUpdate });
+    },
+    spans: (id, o = {}) => follow(taskPath(id, '/trace/stream'), { ...followOptions(o), parse: parseSpan }),
+    fleetUpdates: (o = {}) => follow('/v1/fleet/stream', { ...followOptions(o), parse: parseFleet }),
+    follow: (path, o) => follow(path, o),
+    whoami: (o = {}) => call('GET', '/v1/whoami', WhoAmISchema, o.signal ? { signal: o.signal } : {}),
+    fleet: (o = {}) => call('GET', '/v1/fleet', FleetSchema, o.signal ? { signal: o.signal } : {}),
+    usage: (q = {}) =>
+      call('GET', '/v1/usage', UsageReportSchema, {
+        query: { since: q.since, until: q.until, bucketMs: q.bucketMs },
+        ...(q.signal ? { signal: q.signal } : {}),
+      }),
   };
   return client;
 }
@@ -413,12 +452,6 @@ async function errorFromResponse(res: Response, what: string): Promise<TroupeApi
     status: res.status,
     ...(problem ? { problem } : {}),
     ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
-  });
-}
-
-function abortedError(signal: AbortSignal, cause?: unknown): TroupeApiError {
-  return new TroupeApiError(TroupeApiErrorCode.Aborted, 'the request was aborted', {
-    cause: signal.reason ?? cause,
   });
 }
 

@@ -191,6 +191,17 @@ export const TaskSchema = z
   .meta({ id: 'Task' });
 export type Task = z.infer<typeof TaskSchema>;
 
+/** How far a task's steps are: instances by state (fan-out items and review rounds count one each). */
+export const StepProgressSchema = z
+  .object({
+    total: z.number().int(),
+    succeeded: z.number().int(),
+    running: z.number().int(),
+    failed: z.number().int(),
+  })
+  .meta({ id: 'StepProgress' });
+export type StepProgress = z.infer<typeof StepProgressSchema>;
+
 export const TaskSummarySchema = z
   .object({
     id: TaskIdSchema,
@@ -198,7 +209,11 @@ export const TaskSummarySchema = z
     status: TaskStatusSchema,
     createdAt: z.number(),
     updatedAt: z.number(),
+    /** When the task became final (its last update), else null. */
+    endedAt: z.number().nullable(),
     metadata: z.record(z.string(), z.string()),
+    usage: UsageTotalsSchema,
+    steps: StepProgressSchema,
     links: z.object({ self: z.string() }),
   })
   .meta({ id: 'TaskSummary' });
@@ -303,7 +318,7 @@ export const AuditLogSchema = z
   .meta({ id: 'AuditLog' });
 export type AuditLog = z.infer<typeof AuditLogSchema>;
 
-/** A finished span, as the live span feed (packages/telemetry `SpanRecordSchema`) carries it. */
+/** A span, as the live span feed (packages/telemetry `SpanRecordSchema`) carries it. */
 export const TraceSpanSchema = z
   .object({
     traceId: z.string(),
@@ -312,10 +327,26 @@ export const TraceSpanSchema = z
     name: z.string(),
     service: z.string(),
     kind: z.string(),
+    /** Epoch milliseconds, on the clock of the process that recorded the span. */
     start: z.number(),
+    /** For a `started` marker: how long the span had been open when the marker was sent. */
     durationMs: z.number(),
     status: z.string(),
     attrs: z.record(z.string(), z.unknown()),
+    /**
+     * `started`: the span is still open (sent for spans open longer than the feed's flush interval, such as a
+     * model call); the `ended` record with the same `spanId` replaces it. Absent means `ended`.
+     */
+    phase: z.enum(['started', 'ended']).optional(),
+    /** The status description of a failed span. */
+    statusMessage: z.string().optional(),
+    /** Span events (exceptions, retries), times in epoch milliseconds; attributes as the span's. */
+    events: z
+      .array(z.object({ name: z.string(), time: z.number(), attrs: z.record(z.string(), z.unknown()) }))
+      .optional(),
+    /** The host and process that recorded the span. */
+    host: z.string().optional(),
+    pid: z.number().int().optional(),
   })
   .meta({ id: 'TraceSpan' });
 export type TraceSpan = z.infer<typeof TraceSpanSchema>;

@@ -23,7 +23,7 @@ export interface SpanFeedBenchRow {
   cpuUsPerSpan: number;
   /** CPU per span above the run without any SDK. */
   overheadUsPerSpan: number;
-  /** Spans that reached a subscriber on troupe.telemetry.spans (feed run only). */
+  /** Spans that reached a subscriber on troupe.telemetry.spans.> (feed run only). */
   delivered?: number;
   dropped?: number;
 }
@@ -127,7 +127,7 @@ export async function runSpanFeedBench(options: SpanFeedBenchOptions = {}): Prom
     // The subscriber shares this process (its socket reads are in the CPU figures, so they are an upper
     // bound); it only keeps the messages during the run and decodes them afterwards.
     const received: Uint8Array[] = [];
-    const sub = consumer.nc.subscribe(subjects.spans(), {
+    const sub = consumer.nc.subscribe(subjects.allSpans(), {
       callback: (_err, msg) => void received.push(msg.data),
     });
     await consumer.nc.flush();
@@ -135,7 +135,7 @@ export async function runSpanFeedBench(options: SpanFeedBenchOptions = {}): Prom
     const telemetry = initTelemetry({
       serviceName: 'bench',
       env: {},
-      spanFeed: { publish: (p) => feedBus.publishRaw(subjects.spans(), p) },
+      spanFeed: { publish: (p, traceId) => feedBus.publishRaw(subjects.spans(traceId), p) },
     });
     const feed = telemetry.spanFeed;
     let droppedBefore = 0;

@@ -49,6 +49,7 @@ export const ResourceAttr = {
   ServiceName: 'service.name',
   ServiceInstanceId: 'service.instance.id',
   HostName: 'host.name',
+  ProcessPid: 'process.pid',
   AgentRole: 'troupe.agent.role',
 } as const;
 

@@ -112,7 +112,7 @@ const OptionsSchema = z.object({
     .optional(),
   spanFeed: z
     .object({
-      publish: z.custom<(p: Uint8Array) => void>((v) => typeof v === 'function', 'must be a function'),
+      publish: z.custom<SpanFeedOptions['publish']>((v) => typeof v === 'function', 'must be a function'),
     })
     .loose()
     .optional(),
@@ -160,7 +160,7 @@ const exporterConfig = (t: OtlpTarget) => ({
 /**
  * Sets up OpenTelemetry for this process: a tracer provider and a meter provider configured by the
  * standard `OTEL_*` variables, W3C trace-context propagation (also installed as the bus trace hooks),
- * resource attributes `service.name`, `service.instance.id`, `host.name`, `troupe.agent.role`.
+ * resource attributes `service.name`, `service.instance.id`, `host.name`, `process.pid`, `troupe.agent.role`.
  * No auto-instrumentation is loaded. With nothing configured no exporter runs and spans are not
  * recorded; propagation still carries incoming trace context through.
  *
@@ -210,6 +210,7 @@ export function initTelemetry(options: TelemetryOptions): Telemetry {
         [ResourceAttr.ServiceName]: o.serviceName,
         [ResourceAttr.ServiceInstanceId]: instanceId,
         [ResourceAttr.HostName]: hostname(),
+        [ResourceAttr.ProcessPid]: process.pid,
         ...(o.serviceVersion !== undefined ? { 'service.version': o.serviceVersion } : {}),
         ...(o.role !== undefined ? { [ResourceAttr.AgentRole]: o.role } : {}),
       }),

@@ -14,7 +14,10 @@ beforeAll(async () => {
   // The span feed goes to the bus, as in a deployment: the API's root span becomes the task's trace.
   telemetry = initTelemetry({
     serviceName: 'api-test',
-    spanFeed: { publish: (payload) => troupe.bus.publishRaw(subjects.spans(), payload), flushIntervalMs: 10 },
+    spanFeed: {
+      publish: (payload, traceId) => troupe.bus.publishRaw(subjects.spans(traceId), payload),
+      flushIntervalMs: 10,
+    },
   });
   call = http(troupe.url);
 });

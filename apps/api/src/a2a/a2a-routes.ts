@@ -7,7 +7,7 @@ import { hasScope, Scope } from '../auth/api-keys.js';
 import { principalOf } from '../http/auth-hook.js';
 import type { ZodTypeProvider } from '../http/zod-schemas.js';
 import { ApiError, ApiErrorCode } from '../problem.js';
-import type { EventStreams } from '../routes/event-stream.js';
+import type { SseHub } from '../routes/sse.js';
 import { json, problems } from '../routes/problem-responses.js';
 import { A2A_JSONRPC_PATH, agentCardJson, legacyAgentCardJson } from './agent-card.js';
 import { PRINCIPAL_STATE_KEY, type TroupeA2ARequestHandler } from './troupe-request-handler.js';
@@ -53,7 +53,7 @@ export interface A2ARouteOptions {
   /** The card for the base URL a request came in on. */
   cardFor: (baseUrl: string) => AgentCard;
   publicUrl: string | undefined;
-  streams: EventStreams;
+  streams: SseHub;
 }
 
 function baseUrlOf(request: FastifyRequest, publicUrl: string | undefined): string {

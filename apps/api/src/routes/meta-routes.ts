@@ -102,7 +102,8 @@ export function registerMetaRoutes(app: FastifyInstance, o: MetaRouteOptions): v
         const now = o.clock.now();
         const ttl = o.bus.topology.agentTtlMs;
         agents = entries
-          .filter((e) => e !== undefined)
+          // Supervisors heartbeat into the same bucket; this route lists agents only.
+          .filter((e): e is NonNullable<typeof e> => e?.value.kind === 'agent')
           .map((e) => ({ ...e.value, stale: now - e.value.at > ttl }))
           .sort((a, b) => a.agentId.localeCompare(b.agentId));
       } catch (err) {

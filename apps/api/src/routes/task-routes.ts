@@ -21,32 +21,21 @@ import { principalOf } from '../http/auth-hook.js';
 import type { ZodTypeProvider } from '../http/zod-schemas.js';
 import type { TaskService } from '../tasks/task-service.js';
 import { taskLinks } from '../tasks/task-view.js';
-import type { EventStreams } from './event-stream.js';
+import type { Bus } from '@troupe/bus';
+import { serveTaskEvents } from './event-stream.js';
+import { eventStreamResponse, resumeAfter, ResumeHeaders, ResumeQuery } from './log-stream.js';
+import type { SseHub } from './sse.js';
 import { json, problems } from './problem-responses.js';
 
-const TaskParams = z.object({ id: TaskIdSchema }).strict();
-const SECURITY: Array<Record<string, string[]>> = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
-const TAGS = ['tasks'];
+export const TaskParams = z.object({ id: TaskIdSchema }).strict();
+export const SECURITY: Array<Record<string, string[]>> = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
+export const TAGS = ['tasks'];
 
-const EventsHeaders = z.object({
-  'last-event-id': z
-    .string()
-    .regex(/^\d{1,15}$/, 'Last-Event-ID is the `id` of an event this stream sent (a non-negative integer)')
-    .optional()
-    .meta({ description: 'Resume after this event (sent by EventSource on reconnect).' }),
-});
-const EventsQuery = z
-  .object({
-    lastEventId: z.coerce
-      .number()
-      .int()
-      .min(0)
-      .optional()
-      .meta({ description: 'Resume after this event, for clients that cannot send Last-Event-ID.' }),
-  })
-  .strict();
-
-export function registerTaskRoutes(app: FastifyInstance, service: TaskService, streams: EventStreams): void {
+export function registerTaskRoutes(
+  app: FastifyInstance,
+  o: { service: TaskService; hub: SseHub; bus: Bus },
+): void {
+  const { service } = o;
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.post(
@@ -137,22 +126,17 @@ export function registerTaskRoutes(app: FastifyInstance, service: TaskService, s
         tags: TAGS,
         security: SECURITY,
         params: TaskParams,
-        headers: EventsHeaders,
-        querystring: EventsQuery,
+        headers: ResumeHeaders,
+        querystring: ResumeQuery,
         response: {
-          200: {
-            description: 'An event stream.',
-            content: { 'text/event-stream': { schema: z.string().meta({ description: 'SSE frames' }) } },
-          },
+          200: eventStreamResponse('An event stream.'),
           ...problems(400, 401, 403, 404, 429, 503),
         },
       },
     },
     async (request, reply) => {
       const record = await service.read(principalOf(request), request.params.id);
-      const header = request.headers['last-event-id'];
-      const lastEventId = header !== undefined ? Number(header) : request.query.lastEventId;
-      await streams.serve(reply, record, lastEventId);
+      await serveTaskEvents(o.hub, o.bus, reply, record, resumeAfter(request));
     },
   );
 

@@ -5,6 +5,7 @@ import {
   BusErrorCode,
   newTaskId,
   Streams,
+  taskIdTime,
   subjects,
   type Bus,
   type Clock,
@@ -22,7 +23,9 @@ import {
   type TaskList,
   type TaskResult,
   type TaskStatus,
+  type TaskSummary,
   type TaskTrace,
+  type UsageReport,
 } from '@troupe/client';
 import {
   createWorkflowEngine,
@@ -40,12 +43,15 @@ import { ApiError, ApiErrorCode, type FieldIssue } from '../problem.js';
 import { canonicalJson, sha256Hex } from './canonical-json.js';
 import { engineView, toResult, toSummary, toTask } from './task-view.js';
 import { readTaskSpans } from './trace-reader.js';
+import { buildUsageReport, type TaskUsageSource, type UsageRange } from './usage-report.js';
 
 const IdempotencyEntrySchema = z.object({ taskId: z.string(), fingerprint: z.string(), at: z.number() });
 type IdempotencyEntry = z.infer<typeof IdempotencyEntrySchema>;
 
 const MODEL_REF = /^[A-Za-z0-9_-]+:\S+$/;
 const INVALID_TRACE_ID = '0'.repeat(32);
+/** Task records read at once for a usage report. */
+const USAGE_READ_BATCH = 64;
 
 export interface Logger {
   info(obj: object, msg?: string): void;
@@ -80,6 +86,7 @@ export interface TaskService {
   read(principal: Principal, id: string): Promise<TaskRecord>;
   task(principal: Principal, id: string): Promise<Task>;
   toTask(record: TaskRecord): Task;
+  toSummary(record: TaskRecord): TaskSummary;
   list(
     principal: Principal,
     query: { status?: TaskStatus | undefined; limit: number; cursor?: string | undefined },
@@ -93,6 +100,8 @@ export interface TaskService {
     query: { after?: number | undefined; limit: number },
   ): Promise<AuditLog>;
   trace(principal: Principal, id: string): Promise<TaskTrace>;
+  /** Step usage of the principal's tasks (those of workflows it may use) within the range, by bucket. */
+  usage(principal: Principal, range: UsageRange): Promise<UsageReport>;
   /** Every version of a task's record from now on (the current one first), until `signal` aborts. */
   watch(record: TaskRecord, signal: AbortSignal): AsyncIterable<TaskRecord>;
 }
@@ -400,11 +409,14 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
     );
   };
 
-  const list: TaskService['list'] = async (principal, query) => {
+  const viewOf = (record: TaskRecord) => engineView(record, served.get(record.workflow)?.engine);
+
+  /** The tenant's task ids, newest first (for ids made by the API). */
+  const taskIds = async (tenant: string): Promise<string[]> => {
     // The tenant's keys are the subjects of the bucket's stream: one stream-info request with a subject
     // filter lists them all, where KV keys() reads a message per task. Task records are never deleted, so
     // every subject is a task.
-    const prefix = `$KV.${Buckets.Tasks}.${principal.tenant}.`;
+    const prefix = `$KV.${Buckets.Tasks}.${tenant}.`;
     let subjectsOf: Record<string, number>;
     try {
       const info = await bus.jsm.streams.info(`KV_${Buckets.Tasks}`, { subjects_filter: `${prefix}*` });
@@ -412,10 +424,14 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
     } catch (err) {
       throw unavailable('listing tasks', err);
     }
-    let ids = Object.keys(subjectsOf)
+    return Object.keys(subjectsOf)
       .map((subject) => subject.slice(prefix.length))
       .sort()
       .reverse();
+  };
+
+  const list: TaskService['list'] = async (principal, query) => {
+    let ids = await taskIds(principal.tenant);
     if (query.cursor !== undefined) ids = ids.filter((id) => id < query.cursor!);
     const out: TaskRecord[] = [];
     let index = 0;
@@ -436,7 +452,45 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
       }
     }
     const more = out.length === query.limit && index < ids.length;
-    return { tasks: out.map(toSummary), nextCursor: more ? out[out.length - 1]!.taskId : null };
+    return {
+      tasks: out.map((record) => toSummary(record, viewOf(record))),
+      nextCursor: more ? out[out.length - 1]!.taskId : null,
+    };
+  };
+
+  /** A record that does not match the schema is left out of a report, not a reason to refuse it. */
+  const readForReport = (tenant: string, id: string) =>
+    readRecord(tenant, id).catch((err: unknown) => {
+      const cause = (err as Error).cause;
+      if (!(cause instanceof BusError && cause.code === BusErrorCode.DecodeFailed)) throw err;
+      log.warn(
+        { err: cause, taskId: id },
+        'a task record does not match its schema: left out of the usage report',
+      );
+      return undefined;
+    });
+
+  const usage: TaskService['usage'] = async (principal, range) => {
+    // A task made after the range cannot have finished a step in it; one last updated before it has not.
+    const ids = (await taskIds(principal.tenant)).filter((id) => (taskIdTime(id) ?? 0) <= range.until);
+    const sources: TaskUsageSource[] = [];
+    for (let index = 0; index < ids.length; index += USAGE_READ_BATCH) {
+      const batch = ids.slice(index, index + USAGE_READ_BATCH);
+      const records = await Promise.all(batch.map((id) => readForReport(principal.tenant, id)));
+      for (const record of records) {
+        if (!record || record.updatedAt < range.since || !mayUseWorkflow(principal, record.workflow))
+          continue;
+        const view = viewOf(record);
+        if (!view) continue;
+        sources.push({
+          workflow: record.workflow,
+          endedAt: isFinalStatus(record.status) ? (view.endedAt ?? record.updatedAt) : undefined,
+          updatedAt: record.updatedAt,
+          steps: view.steps,
+        });
+      }
+    }
+    return buildUsageReport(sources, range);
   };
 
   const publishControl = async (control: Control, msgId: string) => {
@@ -488,12 +542,13 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
     workflows: served,
     submit,
     read,
-    toTask: (record) => toTask(record, engineView(record, served.get(record.workflow)?.engine)),
+    toTask: (record) => toTask(record, viewOf(record)),
+    toSummary: (record) => toSummary(record, viewOf(record)),
     task: async (principal, id) => service.toTask(await read(principal, id)),
     list,
     async result(principal, id) {
       const record = await read(principal, id);
-      const result = toResult(record, engineView(record, served.get(record.workflow)?.engine));
+      const result = toResult(record, viewOf(record));
       if (!result) {
         throw new ApiError(
           ApiErrorCode.NotFinished,
@@ -573,12 +628,13 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
       const record = await read(principal, id);
       const traceId = record.metadata['traceId'] ?? null;
       try {
-        const spans = await readTaskSpans(bus, { taskId: id, traceId, since: record.createdAt });
+        const spans = await readTaskSpans(bus, traceId);
         return { id, traceId, spans };
       } catch (err) {
         throw unavailable(`reading the trace of task ${id}`, err);
       }
     },
+    usage,
     watch,
   };
   return service;

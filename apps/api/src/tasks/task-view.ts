@@ -1,4 +1,11 @@
-import { isFinalStatus, type Task, type TaskLinks, type TaskResult, type TaskSummary } from '@troupe/client';
+import {
+  isFinalStatus,
+  type StepProgress,
+  type Task,
+  type TaskLinks,
+  type TaskResult,
+  type TaskSummary,
+} from '@troupe/client';
 import type { TaskRecord, TaskView, WorkflowEngine } from '@troupe/supervisor';
 
 export function taskLinks(id: string): TaskLinks {
@@ -47,14 +54,46 @@ export function toTask(record: TaskRecord, view: TaskView | undefined): Task {
   };
 }
 
-export function toSummary(record: TaskRecord): TaskSummary {
+/**
+ * Step instances by state, over every entry of the engine's view except skipped ones: fan-out items and
+ * review rounds count one each, and a step still waiting for its needs counts one (its fan-out is not known
+ * yet), so `total` can grow while a task runs. `running` is pending (queued or backing off) or dispatched.
+ */
+export function stepProgress(view: TaskView | undefined): StepProgress {
+  const progress: StepProgress = { total: 0, succeeded: 0, running: 0, failed: 0 };
+  for (const step of view?.steps ?? []) {
+    switch (step.status) {
+      case 'skipped':
+        continue;
+      case 'succeeded':
+        progress.succeeded++;
+        break;
+      case 'pending':
+      case 'dispatched':
+        progress.running++;
+        break;
+      case 'failed':
+        progress.failed++;
+        break;
+      case 'waiting':
+        break;
+    }
+    progress.total++;
+  }
+  return progress;
+}
+
+export function toSummary(record: TaskRecord, view: TaskView | undefined): TaskSummary {
   return {
     id: record.taskId,
     workflow: record.workflow,
     status: record.status,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
+    endedAt: isFinalStatus(record.status) ? (view?.endedAt ?? record.updatedAt) : null,
     metadata: record.metadata,
+    usage: view ? { ...view.usage } : { ...ZERO_USAGE },
+    steps: stepProgress(view),
     links: { self: `/v1/tasks/${record.taskId}` },
   };
 }

@@ -55,7 +55,7 @@ export async function agentCommand(options: AgentCommandOptions, printer: Printe
   const telemetry = initTelemetry({
     serviceName: 'troupe-agent',
     role: label,
-    spanFeed: { publish: (payload) => bus.publishRaw(subjects.spans(), payload) },
+    spanFeed: { publish: (payload, traceId) => bus.publishRaw(subjects.spans(traceId), payload) },
   });
   try {
     await bus.ensureTopology();

@@ -1,5 +1,6 @@
 import { startApi } from '@troupe/api';
 import { connect } from '@troupe/bus';
+import { dashboardUrl } from '../api-client.js';
 import { CliError, CliErrorCode } from '../errors.js';
 import type { Printer } from '../io.js';
 import { sendToParent, serveUntilStopped } from '../process/lifecycle.js';
@@ -39,6 +40,7 @@ export async function apiCommand(options: ApiCommandOptions, printer: Printer): 
   const running = api;
   sendToParent({ type: 'ready', report: { kind: 'api', pid: process.pid, url: running.url } });
   printer.out(`ready api ${running.url}`);
+  printer.out(`dashboard ${dashboardUrl(running.url)}`);
   return serveUntilStopped(
     async () => {
       await running.close();

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type TaskResult } from '@troupe/client';
-import { callApi, type ApiTarget } from '../api-client.js';
+import { callApi, dashboardUrl, type ApiTarget } from '../api-client.js';
 import type { Printer } from '../io.js';
 import { startLocalTroupe, type LocalTroupe } from '../local/local-troupe.js';
 import { formatCost, formatDuration, formatTokens } from '../render/format.js';
@@ -73,6 +73,7 @@ export async function demoCommand(
       client.submit('report', { question: flags.question }, options ? { options } : {}),
     );
     printer.info(`Task ${accepted.id} (report): "${flags.question}"`);
+    printer.info(`Watch it live while the demo runs: ${dashboardUrl(troupe.apiUrl, accepted.id)}`);
     printer.info('');
     const view = await liveView(client, target, accepted.id, printer);
     let approved: string | undefined;
@@ -128,6 +129,7 @@ export async function demoCommand(
         `Tokens and cost: ${formatTokens(result.usage.inputTokens, result.usage.outputTokens)} · cost ${formatCost(result.usage.costUsd)}`,
       );
       printer.out(`API: ${troupe.apiUrl} (stops with the demo; \`pnpm troupe up\` keeps one running)`);
+      printer.out(`Dashboard: ${dashboardUrl(troupe.apiUrl)} (the same; open it after \`pnpm troupe up\`)`);
     }
     ok = result.status === 'completed';
     printer.info('Stopping the troupe…');

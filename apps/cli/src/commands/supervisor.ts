@@ -18,7 +18,7 @@ export async function supervisorCommand(options: SupervisorCommandOptions, print
   });
   const telemetry = initTelemetry({
     serviceName: 'troupe-supervisor',
-    spanFeed: { publish: (payload) => bus.publishRaw(subjects.spans(), payload) },
+    spanFeed: { publish: (payload, traceId) => bus.publishRaw(subjects.spans(traceId), payload) },
   });
   const logger = createLogger({ name: 'supervisor' });
   try {

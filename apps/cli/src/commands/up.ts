@@ -1,5 +1,5 @@
 import { relative, resolve } from 'node:path';
-import { DEFAULT_API_URL } from '../api-client.js';
+import { dashboardUrl, DEFAULT_API_URL } from '../api-client.js';
 import type { Printer } from '../io.js';
 import type { AgentLayout } from '../local/agent-layout.js';
 import { startLocalTroupe, type LocalTroupe } from '../local/local-troupe.js';
@@ -88,6 +88,7 @@ export async function upCommand(flags: UpFlags, printer: Printer): Promise<numbe
         dir,
         natsUrl: troupe.natsUrl,
         apiUrl: troupe.apiUrl,
+        dashboardUrl: dashboardUrl(troupe.apiUrl),
         logDir: troupe.logDir,
         processes: troupe.processes.map(({ report: _report, ...p }) => p),
       });
@@ -97,6 +98,7 @@ export async function upCommand(flags: UpFlags, printer: Printer): Promise<numbe
       printer.out();
       printer.out(renderProcessTable(troupe));
       printer.out();
+      printer.out(`Open:  ${dashboardUrl(troupe.apiUrl)}   (the live dashboard)`);
       printer.out(`API:   ${troupe.apiUrl}`);
       const prefix = troupe.apiUrl === DEFAULT_API_URL ? '' : `TROUPE_API_URL=${troupe.apiUrl} `;
       printer.out(

@@ -3,7 +3,9 @@ import { createConnection, createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
   AuditRecordSchema,
+  Buckets,
   connect,
+  HeartbeatSchema,
   Streams,
   subjects,
   TaskEventSchema,
@@ -11,7 +13,7 @@ import {
   type StepAssignment,
   type TimelineMark,
 } from '@troupe/bus';
-import { startTestBus } from '@troupe/bus/testing';
+import { createSimulatedClock, startTestBus } from '@troupe/bus/testing';
 import { startAgentHost } from './agent-host.js';
 
 /**
@@ -123,5 +125,49 @@ describe('startAgentHost on a real nats-server', () => {
       await agentBus.close();
       await proxy.close();
     }
+  });
+
+  it('heartbeats count the steps finished since start, and the key goes on drain', async () => {
+    await using testBus = await startTestBus();
+    const { bus } = testBus;
+    const clock = createSimulatedClock(Date.now());
+    const host = await startAgentHost({
+      bus,
+      roles: ['counter'],
+      agentId: 'counter-agent',
+      clock,
+      heartbeatIntervalMs: 1_000,
+      execute: async () => ({
+        output: {},
+        usage: { inputTokens: 1, outputTokens: 1, costUsd: 0, latencyMs: 1, model: 'm', provider: 'offline' },
+      }),
+    });
+    const kv = await bus.kv(Buckets.Agents, HeartbeatSchema);
+    await expect
+      .poll(async () => (await kv.get('counter-agent'))?.value)
+      .toMatchObject({ kind: 'agent', roles: ['counter'], handled: 0, status: 'ready' });
+    for (const n of [1, 2]) {
+      const assignment: StepAssignment = {
+        v: 1,
+        taskId: `count-${n}`,
+        tenant: 'acme',
+        workflow: 'w',
+        stepKey: 'only',
+        stepId: 'only',
+        attempt: 1,
+        role: 'counter',
+        input: {},
+        dispatchedAt: 1,
+      };
+      await bus.publishDurable(subjects.work('counter'), assignment, { msgId: `count-${n}.only.1` });
+    }
+    await expect
+      .poll(async () => {
+        clock.increment(1_000);
+        return (await kv.get('counter-agent'))?.value.handled;
+      })
+      .toBe(2);
+    await host.drain();
+    expect(await kv.get('counter-agent')).toBeUndefined();
   });
 });

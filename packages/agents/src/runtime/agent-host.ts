@@ -122,6 +122,8 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
   const startedAt = clock.now();
   let status: 'ready' | 'draining' = 'ready';
   let inFlight = 0;
+  /** Steps whose result went out, for the heartbeat. */
+  let handled = 0;
   /** Per task: the abort controllers of its steps in flight here, by step key. */
   const running = new Map<string, Map<string, AbortController>>();
 
@@ -286,6 +288,7 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
               if (!(await bus.whenConnected(RESEND_WAIT_MS))) throw err;
               await Promise.all([logAgain(), publish()]);
             }
+            handled++;
           } finally {
             inFlight--;
           }
@@ -317,6 +320,7 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
   const agents = await bus.kv(Buckets.Agents, HeartbeatSchema);
   const heartbeat = (): Heartbeat => ({
     v: 1,
+    kind: 'agent',
     agentId,
     roles: [...options.roles],
     host: hostname(),
@@ -327,6 +331,7 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
     startedAt,
     at: clock.now(),
     status,
+    handled,
   });
   const beat = async () => {
     const hb = heartbeat();

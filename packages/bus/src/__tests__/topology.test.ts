@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connect, subjects } from '@troupe/bus';
+import { connect, Streams, subjects } from '@troupe/bus';
 import { startNatsServer } from '@troupe/bus/testing';
 import { upsertStream } from '../topology.js';
 
@@ -29,6 +29,27 @@ describe('creating the topology', () => {
         code: 'TOPOLOGY_CONFLICT',
         message: expect.stringContaining(subjects.taskSubmit()) as unknown,
       });
+    } finally {
+      await bus.close();
+    }
+  });
+
+  it('moves a span stream of the single-subject layout to per-trace subjects, keeping what it stored', async () => {
+    await using server = await startNatsServer();
+    const bus = await connect({ servers: server.url });
+    try {
+      // As an earlier `troupe up` left it in a persistent store.
+      const oldSubject = 'troupe.telemetry.spans';
+      await bus.jsm.streams.add({ name: Streams.Spans, subjects: [oldSubject] });
+      await bus.js.publish(oldSubject, '[]');
+
+      await bus.ensureTopology();
+      const info = await bus.jsm.streams.info(Streams.Spans);
+      expect(info.config.subjects).toEqual([subjects.allSpans()]);
+      expect(info.state.messages).toBe(1);
+      const traceId = 'ab'.repeat(16);
+      const ack = await bus.js.publish(subjects.spans(traceId), '[]');
+      expect(ack.stream).toBe(Streams.Spans);
     } finally {
       await bus.close();
     }

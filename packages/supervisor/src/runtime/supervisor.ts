@@ -30,6 +30,7 @@ import type { WorkflowEvent } from '../workflow/events.js';
 import { createWorkflowEngine, type WorkflowEngine } from '../workflow/engine.js';
 import { isWorkflowError } from '../workflow/errors.js';
 import type { AnyWorkflow } from '../workflow/types.js';
+import { startSupervisorHeartbeat } from './supervisor-heartbeat.js';
 import { buildThread } from './thread.js';
 import {
   TaskRecordSchema,
@@ -50,6 +51,10 @@ export interface SupervisorOptions {
   /** A supervisor gives the one that wrote a wake-up this long before it ticks the task itself. */
   foreignWakeGraceMs?: number;
   supervisorId?: string;
+  /** How often this supervisor's heartbeat goes to KV `troupe_agents` (default 5 s). */
+  heartbeatIntervalMs?: number;
+  /** Reported in the heartbeat. */
+  version?: string;
   onError?: (err: unknown, context: string) => void;
   /** Runs each event's handling inside a span (packages/telemetry plugs in here). */
   instrument?: <T>(
@@ -677,13 +682,23 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
   })();
 
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const heartbeat = await startSupervisorHeartbeat({
+    bus,
+    clock,
+    supervisorId: id,
+    concurrency,
+    version: options.version ?? '0.1.0',
+    intervalMs: options.heartbeatIntervalMs ?? 5_000,
+    handled: () => applied,
+    onError,
+  });
   const consumers: WorkConsumer[] = await Promise.all([
     bus.consumeDurable({
       stream: Streams.Tasks,
       durable: Consumers.SupervisorTasks,
       schema: TaskSubmitSchema,
       concurrency,
-      handler: onSubmit,
+      handler: heartbeat.track(onSubmit),
       onError: (err) => onError(err, 'submit'),
     }),
     bus.consumeDurable({
@@ -691,7 +706,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
       durable: Consumers.SupervisorResults,
       schema: ResultOrControl,
       concurrency,
-      handler: onResult,
+      handler: heartbeat.track(onResult),
       onError: (err) => onError(err, 'result'),
     }),
   ]);
@@ -712,11 +727,13 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
     },
     stop() {
       stopping ??= (async () => {
+        await heartbeat.drain();
         await Promise.all(consumers.map((c) => c.stop()));
         stopObservingDepth();
         timers.stop();
         watcher.stop();
         await watching.catch(() => undefined);
+        await heartbeat.stop();
       })();
       return stopping;
     },

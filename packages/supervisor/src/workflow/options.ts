@@ -40,6 +40,8 @@ export interface ResolvedTaskOptions {
   maxReviewRounds: number;
   reviewTimeoutMs: number;
   reviewTimeoutPolicy: 'reject' | 'approve';
+  /** `always`: a person decides every review step; `low-confidence`: only verdicts below the threshold. */
+  humanReview: 'always' | 'low-confidence';
   maxParallel: number;
   stepTimeoutMs: number;
   retry: RetryPolicy;
@@ -52,6 +54,7 @@ export const DEFAULT_TASK_OPTIONS = {
   maxReviewRounds: 2,
   reviewTimeoutMs: 24 * 60 * 60 * 1000,
   reviewTimeoutPolicy: 'reject',
+  humanReview: 'low-confidence',
   maxParallel: 4,
   stepTimeoutMs: 120_000,
   retry: { attempts: 3, backoffMs: 1_000, maxBackoffMs: 30_000, jitter: 0.2 },
@@ -88,6 +91,7 @@ export function resolveTaskOptions(defaults: WorkflowOptionDefaults, options: un
     maxReviewRounds: pick('maxReviewRounds') ?? DEFAULT_TASK_OPTIONS.maxReviewRounds,
     reviewTimeoutMs: pick('reviewTimeoutMs') ?? DEFAULT_TASK_OPTIONS.reviewTimeoutMs,
     reviewTimeoutPolicy: pick('reviewTimeoutPolicy') ?? DEFAULT_TASK_OPTIONS.reviewTimeoutPolicy,
+    humanReview: pick('humanReview') ?? DEFAULT_TASK_OPTIONS.humanReview,
     maxParallel: pick('maxParallel') ?? DEFAULT_TASK_OPTIONS.maxParallel,
     stepTimeoutMs: pick('stepTimeoutMs') ?? DEFAULT_TASK_OPTIONS.stepTimeoutMs,
     retry: { ...DEFAULT_TASK_OPTIONS.retry, ...base.retry, ...task.retry },

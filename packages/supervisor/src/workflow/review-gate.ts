@@ -24,8 +24,8 @@ export function defaultVerdict(output: unknown): ReviewVerdict {
 }
 
 /**
- * A review step's instance succeeded. Confidence below the threshold parks the task for a person;
- * otherwise "revise" sends it back to the drafter while agent revisions remain; otherwise the verdict stands.
+ * A review step's instance succeeded. Confidence below the threshold (or any verdict, with the task option
+ * `humanReview: 'always'`) parks the task for a person; otherwise "revise" sends it back to the drafter while agent revisions remain; otherwise the verdict stands.
  */
 export function settleReviewStep(t: Txn, def: CompiledStep, state: StepState, instance: StepInstance): void {
   const gate = def.review!;
@@ -58,17 +58,25 @@ export function settleReviewStep(t: Txn, def: CompiledStep, state: StepState, in
     rounds: ctx.review.rounds,
   };
 
-  if (v.confidence < threshold) {
+  // Snapshots written before the option existed have none: they keep the low-confidence rule.
+  const always = ctx.options.humanReview === 'always';
+  if (always || v.confidence < threshold) {
     state.phase = 'review';
     const deadline = t.at + ctx.options.reviewTimeoutMs;
     ctx.review.pending = { stepId: def.id, stepKey: instance.key, since: t.at, deadline };
     ctx.status = 'awaiting_review';
-    progress(t, ProgressEventType.ReviewRequested, { ...data, notes: v.notes, deadline }, instance.key);
+    const reason = always ? 'always' : 'low-confidence';
+    progress(
+      t,
+      ProgressEventType.ReviewRequested,
+      { ...data, notes: v.notes, deadline, reason },
+      instance.key,
+    );
     audit(t, {
       type: 'review.requested',
       decision: AuditDecision.Park,
       stepKey: instance.key,
-      data: { ...data, deadline },
+      data: { ...data, deadline, reason },
     });
     return;
   }

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { Buckets, type KvChange } from '@troupe/bus';
+import { startTestBus } from '@troupe/bus/testing';
+
+const Value = z.object({ n: z.number() });
+
+/** Reads changes from a watch, without ending it, until `until` says the list is complete. */
+async function collect<T>(
+  changes: AsyncIterator<KvChange<T>>,
+  until: (seen: Array<KvChange<T>>) => boolean,
+): Promise<Array<KvChange<T>>> {
+  const seen: Array<KvChange<T>> = [];
+  while (!until(seen)) {
+    const next = await changes.next();
+    if (next.done) break;
+    seen.push(next.value);
+  }
+  return seen;
+}
+
+describe('TypedKv.watch on a real nats-server', () => {
+  it('hands out the stored values, then synced, then changes; bad values are reported, not skipped', async () => {
+    await using t = await startTestBus();
+    const kv = await t.bus.kv(Buckets.Tasks, Value);
+    await kv.put('a.1', { n: 1 });
+    await kv.put('a.2', { n: 2 });
+    await kv.put('b.1', { n: 3 });
+    const controller = new AbortController();
+    const watch = kv.watch('a.>', { signal: controller.signal })[Symbol.asyncIterator]();
+    const initial = await collect(watch, (seen) => seen.at(-1)?.type === 'synced');
+    expect(initial.map((c) => (c.type === 'value' ? `${c.key}=${c.value.n}` : c.type))).toEqual([
+      'a.1=1',
+      'a.2=2',
+      'synced',
+    ]);
+
+    await kv.put('a.1', { n: 10 });
+    await kv.delete('a.2');
+    const raw = await t.bus.kv(Buckets.Tasks, z.unknown());
+    await raw.put('a.3', 'not an object');
+    const later = await collect(watch, (seen) => seen.length === 3);
+    controller.abort();
+    expect(later[0]).toMatchObject({ type: 'value', key: 'a.1', value: { n: 10 } });
+    expect(later[1]).toMatchObject({ type: 'deleted', key: 'a.2' });
+    expect(later[2]).toMatchObject({ type: 'invalid', key: 'a.3' });
+  });
+
+  it('is synced at once on a filter with no keys, and ends when its signal aborts', async () => {
+    await using t = await startTestBus();
+    const kv = await t.bus.kv(Buckets.Tasks, Value);
+    const controller = new AbortController();
+    const seen: string[] = [];
+    for await (const change of kv.watch('nobody.>', { signal: controller.signal })) {
+      seen.push(change.type);
+      if (change.type === 'synced') {
+        await kv.put('nobody.1', { n: 1 });
+      } else {
+        controller.abort();
+      }
+    }
+    expect(seen).toEqual(['synced', 'value']);
+  });
+});
