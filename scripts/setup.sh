@@ -39,7 +39,7 @@ fi
 
 # The dashboard the API serves at /ui/: static files built by Vite (skipped when its sources are unchanged).
 stamp=apps/dashboard/dist/.sources-hash
-hash=$(find apps/dashboard/index.html apps/dashboard/vite.config.ts apps/dashboard/src packages/client/src \
+hash=$(find apps/dashboard/index.html apps/dashboard/vite.config.ts apps/dashboard/precompress.ts apps/dashboard/src packages/client/src \
   packages/bus/src -type f 2>/dev/null | sort | xargs cat 2>/dev/null | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$hash" ]; then
   echo "setup: building the dashboard"

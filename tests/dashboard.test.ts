@@ -204,10 +204,7 @@ describe('the dashboard in Chromium against a troupe of separate processes', () 
     await signIn(page, GLOBEX.key);
     await expect.poll(() => page.getByTestId('whoami').textContent(), SHOWN).toContain(GLOBEX.tenant);
     await expect.poll(() => connectionState(page), SHOWN).toBe('live');
-    // Nothing marks the list as synced but its empty message replacing "Loading tasks…".
-    const list = page.getByTestId('task-list');
-    await list.waitFor(SHOWN);
-    await expect.poll(async () => /loading/i.test((await list.textContent()) ?? ''), SHOWN).toBe(false);
+    await page.locator('[data-testid="task-list"][data-synced="true"]').waitFor(SHOWN);
     expect(await page.getByTestId('task-row').count()).toBe(0);
     expect(await page.getByTestId('task-count').textContent()).toMatch(/^\D*0\b/);
     await shoot(page, '09-other-tenant-tasks');
@@ -215,9 +212,8 @@ describe('the dashboard in Chromium against a troupe of separate processes', () 
     await page.goto(`${troupe.dashboardUrl}#/tasks/${encodeURIComponent(reportId!)}`);
     // The API's 404 detail ("No task … exists for this API key's tenant") in place of the task.
     await page
-      .getByRole('alert')
+      .getByTestId('task-load-error')
       .filter({ hasText: /no task .*exists|not found/i })
-      .first()
       .waitFor(SHOWN);
     expect(await page.getByTestId('task-status').count()).toBe(0);
     expect(await page.getByTestId('waterfall').count()).toBe(0);

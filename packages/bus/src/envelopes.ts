@@ -144,6 +144,29 @@ export type Control = z.infer<typeof ControlSchema>;
  */
 const recordId = z.string().min(1).optional();
 
+/** Progress events a task publishes (`troupe.event.<taskId>`), for SSE and the dashboard. An agent's step adds its own types (`model.call`, `tool.call`, ...). */
+export const ProgressEventType = {
+  TaskStarted: 'task.started',
+  StepDispatched: 'step.dispatched',
+  StepSucceeded: 'step.succeeded',
+  StepFailed: 'step.failed',
+  StepRetryScheduled: 'step.retry_scheduled',
+  StepFallback: 'step.fallback',
+  StepTimeout: 'step.timeout',
+  StepLost: 'step.lost',
+  StepSkipped: 'step.skipped',
+  StepFannedOut: 'step.fanned_out',
+  StepLoop: 'step.loop',
+  BudgetAlert: 'budget.alert',
+  BudgetExceeded: 'budget.exceeded',
+  ReviewRequested: 'review.requested',
+  ReviewDecided: 'review.decided',
+  TaskCompleted: 'task.completed',
+  TaskFailed: 'task.failed',
+  TaskCancelled: 'task.cancelled',
+} as const;
+export type ProgressEventType = (typeof ProgressEventType)[keyof typeof ProgressEventType];
+
 export const TaskEventSchema = z.object({
   v: z.literal(1),
   id: recordId,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   AuditRecordSchema,
+  ProgressEventType,
   HeartbeatSchema,
   TaskEventSchema,
   TaskOptionsSchema,
@@ -277,7 +278,7 @@ export const ControlAcceptedSchema = z
   });
 export type ControlAccepted = z.infer<typeof ControlAcceptedSchema>;
 
-export { TaskEventSchema };
+export { TaskEventSchema, ProgressEventType };
 export type { TaskEvent } from '@troupe/bus/contracts';
 
 /** One event of a task's event stream with its stream sequence (the SSE `id`). */

@@ -65,6 +65,8 @@ export function registerUiRoutes(app: FastifyInstance, o: UiRouteOptions): void 
         root: dashboardDir,
         serve: false,
         cacheControl: false,
+        // The build writes .br and .gz beside each text file.
+        preCompressed: true,
         // The directory may be built after the API starts; a missing one is reported per request.
         suppressWarning: true,
         // Only for files found: a 404 must not be cached for a year.

@@ -58,7 +58,7 @@ function TaskView({ id }: { id: string }) {
     return (
       <div className="task-page">
         {live.loadError ? (
-          <p className="banner banner-error" role="alert">
+          <p className="banner banner-error" role="alert" data-testid="task-load-error">
             Task <code>{id}</code>: {live.loadError}
           </p>
         ) : (

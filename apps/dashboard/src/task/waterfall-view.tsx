@@ -36,12 +36,14 @@ export function WaterfallView({
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(() => new Set());
   const rows = useMemo(() => visibleRows(waterfall.rows, collapsed), [waterfall.rows, collapsed]);
   const scroller = useRef<HTMLDivElement>(null);
+  // A new function would make the virtualiser measure every row again on each render (10,000 rows).
+  const getItemKey = useCallback((i: number) => rows[i]?.spanId ?? i, [rows]);
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scroller.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 16,
-    getItemKey: (i) => rows[i]?.spanId ?? i,
+    getItemKey,
   });
 
   const toggle = useCallback((spanId: string) => {

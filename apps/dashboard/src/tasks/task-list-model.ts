@@ -1,4 +1,4 @@
-import type { TaskListUpdate, TaskStatus, TaskSummary } from '@troupe/client';
+import { TaskStatusSchema, type TaskListUpdate, type TaskStatus, type TaskSummary } from '@troupe/client';
 
 /**
  * The live task list as `taskUpdates()` feeds it. After a reconnect the stream sends the whole list again
@@ -53,16 +53,7 @@ export function applyTaskChanges(state: TaskListState, changes: readonly TaskLis
 /** `active` stands for every status that is not final. */
 export type StatusFilter = TaskStatus | 'all' | 'active';
 
-export const STATUS_FILTERS: readonly StatusFilter[] = [
-  'all',
-  'active',
-  'queued',
-  'running',
-  'awaiting_review',
-  'completed',
-  'failed',
-  'cancelled',
-];
+export const STATUS_FILTERS: readonly StatusFilter[] = ['all', 'active', ...TaskStatusSchema.options];
 
 const ACTIVE: ReadonlySet<TaskStatus> = new Set(['queued', 'running', 'awaiting_review']);
 

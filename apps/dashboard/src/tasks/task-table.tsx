@@ -13,7 +13,16 @@ const ROW_HEIGHT = 32;
  * The task list as a virtualised grid: only the rows in view (plus a few) are in the DOM, so hundreds of
  * live tasks cost what a screenful does. Each row is a link to its task.
  */
-export function TaskTable({ tasks, empty }: { tasks: readonly TaskSummary[]; empty: React.ReactNode }) {
+export function TaskTable({
+  tasks,
+  empty,
+  synced,
+}: {
+  tasks: readonly TaskSummary[];
+  empty: React.ReactNode;
+  /** The whole list has arrived (the stream said `synced`). */
+  synced: boolean;
+}) {
   const scroller = useRef<HTMLDivElement>(null);
   const now = useNow(1_000);
   const virtualizer = useVirtualizer({
@@ -45,7 +54,7 @@ export function TaskTable({ tasks, empty }: { tasks: readonly TaskSummary[]; emp
           Cost
         </span>
       </div>
-      <div className="task-scroll" ref={scroller} data-testid="task-list">
+      <div className="task-scroll" ref={scroller} data-testid="task-list" data-synced={synced}>
         {tasks.length === 0 ? (
           <div className="empty">{empty}</div>
         ) : (

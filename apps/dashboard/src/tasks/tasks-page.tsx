@@ -125,6 +125,7 @@ export function TasksPage({ query }: { query: RouteQuery }) {
         ) : null}
         <TaskTable
           tasks={shown}
+          synced={list.synced}
           empty={
             !list.synced && !list.error
               ? 'Loading tasks…'

@@ -1,27 +1,8 @@
 import type { TaskErrorCode } from './errors.js';
 
-/** Progress events a task publishes (`troupe.event.<taskId>`), for SSE and the dashboard. */
-export const ProgressEventType = {
-  TaskStarted: 'task.started',
-  StepDispatched: 'step.dispatched',
-  StepSucceeded: 'step.succeeded',
-  StepFailed: 'step.failed',
-  StepRetryScheduled: 'step.retry_scheduled',
-  StepFallback: 'step.fallback',
-  StepTimeout: 'step.timeout',
-  StepLost: 'step.lost',
-  StepSkipped: 'step.skipped',
-  StepFannedOut: 'step.fanned_out',
-  StepLoop: 'step.loop',
-  BudgetAlert: 'budget.alert',
-  BudgetExceeded: 'budget.exceeded',
-  ReviewRequested: 'review.requested',
-  ReviewDecided: 'review.decided',
-  TaskCompleted: 'task.completed',
-  TaskFailed: 'task.failed',
-  TaskCancelled: 'task.cancelled',
-} as const;
-export type ProgressEventType = (typeof ProgressEventType)[keyof typeof ProgressEventType];
+import { ProgressEventType } from '@troupe/bus';
+
+export { ProgressEventType };
 
 /** The decision an audit record documents. */
 export const AuditDecision = {
