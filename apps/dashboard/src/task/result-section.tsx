@@ -1,8 +1,13 @@
 import type { Task, TaskResult } from '@troupe/client';
-import { useMemo } from 'react';
+import { lazy, Suspense, useMemo } from 'react';
 import { formatCount } from '../lib/format.js';
 import { resultView } from '../views/safe-markdown.js';
-import { ResultMarkdown } from './result-markdown.js';
+
+// The Markdown renderer is a fifth of the page's code and only a final task needs it: loaded then, so a
+// running task's trace shows sooner.
+const ResultMarkdown = lazy(() =>
+  import('./result-markdown.js').then((m) => ({ default: m.ResultMarkdown })),
+);
 
 /** The final result: a report's document rendered from Markdown with its citations, else the result as JSON. */
 export function ResultSection({
@@ -32,7 +37,11 @@ export function ResultSection({
         </p>
       )}
       {!result && !error && <p className="muted">Loading the result…</p>}
-      {view.document !== undefined && <ResultMarkdown markdown={view.document} />}
+      {view.document !== undefined && (
+        <Suspense fallback={<p className="muted">Rendering the result…</p>}>
+          <ResultMarkdown markdown={view.document} />
+        </Suspense>
+      )}
       {view.documentLength !== undefined && (
         <p className="muted">
           The document has {formatCount(view.documentLength)} characters; the first{' '}
