@@ -27,6 +27,9 @@ apt_install() {
 if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; then
   apt_install nats-server "install it (https://docs.nats.io/running-a-nats-service/introduction/installation)"
 fi
+if [ "${1:-}" = "--browser" ] && ! command -v jq >/dev/null 2>&1; then
+  apt_install jq "install jq (examples/client/curl.sh reads JSON with it)"
+fi
 if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
   apt_install chromium "install Chromium (the browser tests drive /usr/bin/chromium)"
 fi
@@ -37,12 +40,10 @@ else
   pnpm install --frozen-lockfile --reporter=silent
 fi
 
-# The dashboard the API serves at /ui/: static files built by Vite (skipped when its sources are unchanged).
-stamp=apps/dashboard/dist/.sources-hash
-hash=$(find apps/dashboard/index.html apps/dashboard/vite.config.ts apps/dashboard/precompress.ts apps/dashboard/src packages/client/src \
-  packages/bus/src -type f 2>/dev/null | sort | xargs cat 2>/dev/null | sha256sum | cut -c1-16)
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$hash" ]; then
-  echo "setup: building the dashboard"
-  pnpm --filter @troupe/dashboard --silent build >/dev/null
-  echo "$hash" > "$stamp"
+# The dashboard the API serves at /ui/: static files built by Vite. turbo skips the build (restoring its
+# cached output) when the dashboard's sources and those of the client and bus it bundles are unchanged.
+echo "setup: building the dashboard (cached when unchanged)"
+if ! out=$(pnpm exec turbo run build --filter=@troupe/dashboard --output-logs=errors-only 2>&1); then
+  echo "$out" >&2
+  exit 1
 fi

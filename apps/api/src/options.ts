@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { ApiKeyConfig } from './auth/api-keys.js';
 import type { RateWindow } from './http/auth-hook.js';
 import { ApiError, ApiErrorCode } from './problem.js';
+import { PACKAGE_VERSION } from './version.js';
 
 export interface ApiLimits {
   /** Largest request body, in bytes (default 1 MiB); larger → 413. */
@@ -148,7 +149,7 @@ export function resolveApiOptions(options: ApiOptions): ResolvedApiOptions {
     },
     publicUrl: options.publicUrl,
     defaultA2AWorkflow,
-    version: options.version ?? '0.1.0',
+    version: options.version ?? PACKAGE_VERSION,
     dashboardDir: options.dashboardDir === undefined ? dashboardAssetsDir : options.dashboardDir,
   };
 }

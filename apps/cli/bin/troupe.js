@@ -1,7 +1,10 @@
 #!/usr/bin/env node
-// Runs the CLI from its TypeScript sources: re-executes Node with the tsx loader and the condition that
-// resolves workspace packages to their sources, unless this process already has them.
+// The `troupe` command. Installed from npm (no `src/` beside this file), it runs the built JavaScript in
+// `dist/`. In the Troupe repository (`src/` is here) it runs the TypeScript sources, built or not: it
+// re-executes Node with the tsx loader and the condition that resolves workspace packages to their sources,
+// unless this process already has them.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -9,11 +12,15 @@ import process from 'node:process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const main = join(here, '..', 'src', 'main.ts');
-const hasLoader =
-  process.execArgv.some((a) => a.includes('tsx')) && process.execArgv.includes('--conditions=@troupe/source');
-if (hasLoader) {
-  await import(pathToFileURL(main).href);
+const sources = join(here, '..', 'src', 'main.ts');
+
+if (!existsSync(sources)) {
+  await import(pathToFileURL(join(here, '..', 'dist', 'main.js')).href);
+} else if (
+  process.execArgv.some((a) => a.includes('tsx')) &&
+  process.execArgv.includes('--conditions=@troupe/source')
+) {
+  await import(pathToFileURL(sources).href);
 } else {
   const require = createRequire(join(here, '..', 'package.json'));
   const tsx = pathToFileURL(join(dirname(require.resolve('tsx')), 'esm', 'index.mjs')).href;
@@ -24,7 +31,7 @@ if (hasLoader) {
       '--import',
       tsx,
       '--no-warnings=ExperimentalWarning',
-      main,
+      sources,
       ...process.argv.slice(2),
     ],
     {

@@ -38,6 +38,7 @@ describe('troupe: command line and mistakes', () => {
     expect(help.code).toBe(0);
     for (const command of [
       'up',
+      'init',
       'demo',
       'agent',
       'supervisor',
@@ -111,7 +112,7 @@ describe('troupe: command line and mistakes', () => {
     const role = await run(['agent', '--role', 'planner,judge']);
     expect(role.code).toBe(1);
     expect(role.stderr).toContain(
-      '"judge" is not a built-in role; the roles are planner, researcher, analyst, drafter, reviewer, assistant',
+      '--role: "judge" is not a role: the built-in roles are planner, researcher, analyst, drafter, reviewer, assistant; no troupe.config.ts was found',
     );
     const missing = await run(['agent']);
     expect(missing.code).toBe(1);

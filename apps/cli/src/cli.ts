@@ -16,6 +16,9 @@ import {
   type ReviewDecision,
 } from './options.js';
 import { sendToParent } from './process/lifecycle.js';
+import { CONFIG_ENV } from './project/find-config.js';
+import { loadProject } from './project/load-project.js';
+import { PACKAGE_VERSION } from './version.js';
 
 interface ClientFlags {
   api?: string;
@@ -52,7 +55,7 @@ function envPort(io: CliIo, name: string, fallback: number): number {
 export function createProgram(io: CliIo, setExitCode: (code: number) => void): Command {
   const program = new Command('troupe')
     .description('Troupe: AI agents with roles as processes over NATS, coordinated by supervisors.')
-    .version('0.1.0')
+    .version(PACKAGE_VERSION)
     .showHelpAfterError('(run with --help for the usage)')
     .exitOverride()
     .configureOutput({
@@ -73,6 +76,13 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
       .addOption(new Option('--key <key>', 'API key (default: TROUPE_API_KEY)'))
       .option('--json', 'print JSON');
   const targetOf = (flags: ClientFlags) => resolveApiTarget(flags, io.env);
+  /** The project file every process loads: its roles, tools, MCP servers and workflows run beside the built-ins. */
+  const configOption = () =>
+    new Option(
+      '--config <file>',
+      `the project file, or its folder (default: ${CONFIG_ENV}, else troupe.config.ts here or in a folder above)`,
+    );
+  const projectOf = (flags: { config?: string }) => loadProject({ config: flags.config, env: io.env });
   const printerOf = (flags: { json?: boolean }) => createPrinter(io, flags.json === true);
 
   // ---- one machine ------------------------------------------------------------------------------------
@@ -95,6 +105,7 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
         .choices(AGENT_LAYOUTS)
         .default('per-role'),
     )
+    .addOption(configOption())
     .option('--json', 'print what runs as JSON')
     .action(
       async (flags: {
@@ -103,12 +114,25 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
         natsPort?: number;
         concurrency?: number;
         agents: AgentLayout;
+        config?: string;
         json?: boolean;
       }) => {
         const { upCommand } = await import('./commands/up.js');
         setExitCode(await upCommand(flags, printerOf(flags)));
       },
     );
+
+  program
+    .command('init')
+    .description(
+      'write a project of your own: a troupe.config.ts with a role and a workflow, package.json, README',
+    )
+    .argument('[dir]', 'the folder (created when missing)', '.')
+    .option('--json', 'print what was written as JSON')
+    .action(async (dir: string, flags: { json?: boolean }) => {
+      const { initCommand } = await import('./commands/init.js');
+      setExitCode(initCommand(dir, printerOf(flags)));
+    });
 
   program
     .command('demo')
@@ -136,7 +160,7 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
     .addOption(
       new Option(
         '--role <roles>',
-        'role(s), comma-separated: planner,researcher,analyst,drafter,reviewer,assistant',
+        "role(s), comma-separated: planner,researcher,analyst,drafter,reviewer,assistant, or the project file's",
       )
         .argParser(parseRoles)
         .makeOptionMandatory(),
@@ -150,6 +174,7 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
     )
     .addOption(new Option('--health-port <n>', 'also serve GET /healthz on this port').argParser(parsePort))
     .addOption(natsOption())
+    .addOption(configOption())
     .action(
       async (flags: {
         role: string[];
@@ -157,11 +182,13 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
         model?: string;
         healthPort?: number;
         nats?: string;
+        config?: string;
       }) => {
         const { agentCommand } = await import('./commands/agent.js');
         await agentCommand(
           {
             roles: flags.role,
+            project: await projectOf(flags),
             ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
             ...(flags.model ? { model: flags.model } : {}),
             ...(flags.healthPort !== undefined ? { healthPort: flags.healthPort } : {}),
@@ -174,14 +201,16 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
 
   program
     .command('supervisor')
-    .description('run a supervisor process (the built-in workflows)')
+    .description("run a supervisor process (the built-in workflows and the project file's)")
     .addOption(
       new Option('--concurrency <n>', 'events handled at once (default 64)').argParser(parseConcurrency),
     )
     .addOption(natsOption())
-    .action(async (flags: { concurrency?: number; nats?: string }) => {
+    .addOption(configOption())
+    .action(async (flags: { concurrency?: number; nats?: string; config?: string }) => {
       const { supervisorCommand } = await import('./commands/supervisor.js');
-      await supervisorCommand(flags, printerOf({}));
+      const { config: _config, ...rest } = flags;
+      await supervisorCommand({ ...rest, project: await projectOf(flags) }, printerOf({}));
     });
 
   program
@@ -194,10 +223,12 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
     )
     .option('--host <host>', 'address to listen on (default: TROUPE_API_HOST, else 127.0.0.1)')
     .addOption(natsOption())
-    .action(async (flags: { port?: number; host?: string; nats?: string }) => {
+    .addOption(configOption())
+    .action(async (flags: { port?: number; host?: string; nats?: string; config?: string }) => {
       const { apiCommand } = await import('./commands/api.js');
       await apiCommand(
         {
+          project: await projectOf(flags),
           port: flags.port ?? envPort(io, 'TROUPE_API_PORT', 3000),
           host: flags.host ?? (io.env['TROUPE_API_HOST'] || '127.0.0.1'),
           ...(flags.nats ? { nats: flags.nats } : {}),

@@ -18,6 +18,10 @@ export const CliErrorCode = {
   AlreadyRunning: 'ALREADY_RUNNING',
   /** The task ended failed or cancelled. */
   TaskFailed: 'TASK_FAILED',
+  /** The project file named by `--config` or `TROUPE_CONFIG` is not there. */
+  ConfigNotFound: 'CONFIG_NOT_FOUND',
+  /** The project file does not load, or what it exports is not a valid Troupe config. */
+  InvalidConfig: 'INVALID_CONFIG',
 } as const;
 export type CliErrorCode = (typeof CliErrorCode)[keyof typeof CliErrorCode];
 

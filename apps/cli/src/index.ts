@@ -5,3 +5,8 @@ export { startLocalTroupe, AGENT_PROCESSES } from './local/local-troupe.js';
 export type { LocalTroupe, LocalTroupeOptions, LocalProcess } from './local/local-troupe.js';
 export { AGENT_LAYOUTS, type AgentLayout } from './local/agent-layout.js';
 export { DEFAULT_DEMO_QUESTION } from './options.js';
+export { defineTroupeConfig } from './project/define-troupe-config.js';
+export type { AgentSettings, ProjectTool, TroupeConfig } from './project/define-troupe-config.js';
+export { loadProject, type LoadProjectOptions } from './project/load-project.js';
+export type { TroupeProject } from './project/project.js';
+export { CONFIG_FILE_NAMES, CONFIG_ENV } from './project/find-config.js';

@@ -1,4 +1,4 @@
-// The `troupe` command (bin/troupe.js runs this file with the tsx loader).
+// The `troupe` command. bin/troupe.js runs it: dist/main.js when installed, under tsx in the repository.
 import { runCli } from './cli.js';
 import { processIo } from './io.js';
 

@@ -39,10 +39,11 @@ describe('flag parsers', () => {
     expect(reason(() => parseConcurrency('0'))).toMatch(/at least 1/);
   });
 
-  it('roles: built-in names, comma-separated, each once', () => {
+  it('roles: names, comma-separated, each once (the agent command checks that they exist)', () => {
     expect(parseRoles('reviewer, assistant')).toEqual(['reviewer', 'assistant']);
-    expect(reason(() => parseRoles('planner,judge'))).toMatch(
-      /"judge" is not a built-in role; the roles are planner, researcher/,
+    expect(parseRoles('planner,translator')).toEqual(['planner', 'translator']);
+    expect(reason(() => parseRoles('planner,Judge!'))).toMatch(
+      /"Judge!" is not a role name: lower-case letters/,
     );
     expect(reason(() => parseRoles('planner,,drafter'))).toMatch(/empty/);
     expect(reason(() => parseRoles('planner,planner'))).toMatch(/named twice/);

@@ -37,7 +37,12 @@ export const parseConcurrency = parserOf(integer(1, 1024, 'the concurrency'));
  */
 export const BUILTIN_ROLE_NAMES: readonly string[] = Object.values(BuiltinRole);
 
-/** `planner,researcher`: built-in role names, comma-separated, each once. */
+const ROLE_NAME = /^[a-z][a-z0-9_-]{0,63}$/;
+
+/**
+ * `planner,researcher`: role names, comma-separated, each once. Whether a role exists is the agent command's
+ * to say: besides the built-in ones, the project file may define roles.
+ */
 export const parseRoles = parserOf(
   z
     .string()
@@ -50,10 +55,10 @@ export const parseRoles = parserOf(
           for (const role of roles) {
             if (role === '')
               ctx.addIssue({ code: 'custom', message: 'a role name is empty (write planner,researcher)' });
-            else if (!BUILTIN_ROLE_NAMES.includes(role)) {
+            else if (!ROLE_NAME.test(role)) {
               ctx.addIssue({
                 code: 'custom',
-                message: `"${role}" is not a built-in role; the roles are ${BUILTIN_ROLE_NAMES.join(', ')}`,
+                message: `"${role}" is not a role name: lower-case letters, digits, "-" and "_", starting with a letter`,
               });
             }
           }

@@ -27,6 +27,7 @@ export { createAnthropicProvider } from './providers/anthropic-provider.js';
 export type { AnthropicProviderOptions } from './providers/anthropic-provider.js';
 export { createOfflineProvider } from './providers/offline/offline-provider.js';
 export type {
+  OfflineAnswer,
   OfflineProviderOptions,
   CorpusDocument as OfflineCorpusDocument,
 } from './providers/offline/offline-provider.js';
@@ -92,5 +93,5 @@ export type {
 // Agents as processes.
 export { defineAgent } from './runtime/define-agent.js';
 export type { Agent, AgentDefinition, McpServerConfig } from './runtime/define-agent.js';
-export { runAgent } from './runtime/run-agent.js';
+export { BUILTIN_TOOL_NAMES, runAgent } from './runtime/run-agent.js';
 export type { RunAgentOptions, RunningAgent } from './runtime/run-agent.js';

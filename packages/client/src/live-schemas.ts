@@ -27,11 +27,9 @@ export const WhoAmISchema = z
   .meta({ id: 'WhoAmI' });
 export type WhoAmI = z.infer<typeof WhoAmISchema>;
 
-export const FleetMemberStateSchema = z
-  .enum(['ready', 'busy', 'draining', 'stale'])
-  .meta({
-    description: '`busy`: at least one step in flight; `stale`: no heartbeat within the liveness window.',
-  });
+export const FleetMemberStateSchema = z.enum(['ready', 'busy', 'draining', 'stale']).meta({
+  description: '`busy`: at least one step in flight; `stale`: no heartbeat within the liveness window.',
+});
 export type FleetMemberState = z.infer<typeof FleetMemberStateSchema>;
 
 export const FleetMemberSchema = z
@@ -72,15 +70,9 @@ export const UsageQuerySchema = z
   .object({
     since: z.coerce.number().int().min(0).optional().meta({ description: 'Epoch ms; default 24 h ago.' }),
     until: z.coerce.number().int().min(0).optional().meta({ description: 'Epoch ms; default now.' }),
-    bucketMs: z.coerce
-      .number()
-      .int()
-      .min(60_000)
-      .max(86_400_000)
-      .optional()
-      .meta({
-        description: 'Width of a time bucket, 1 min to 1 day; default: about 48 buckets over the range.',
-      }),
+    bucketMs: z.coerce.number().int().min(60_000).max(86_400_000).optional().meta({
+      description: 'Width of a time bucket, 1 min to 1 day; default: about 48 buckets over the range.',
+    }),
   })
   .strict();
 export type UsageQuery = z.output<typeof UsageQuerySchema>;

@@ -1,3 +1,5 @@
+import { PACKAGE_VERSION } from './version.js';
+
 /**
  * Attribute and metric names. The GenAI ones follow the OpenTelemetry GenAI semantic conventions
  * (semconv 1.45, still "development"): OpenTelemetry recommends copying incubating names rather than
@@ -75,4 +77,4 @@ export const MetricName = {
 
 /** The instrumentation scope every Troupe tracer and meter uses. */
 export const INSTRUMENTATION_SCOPE = '@troupe/telemetry';
-export const INSTRUMENTATION_VERSION = '0.1.0';
+export const INSTRUMENTATION_VERSION = PACKAGE_VERSION;

@@ -24,9 +24,13 @@ export interface CliProcess extends ChildOutput {
 }
 
 /** Runs `troupe <args>` through the bin in a process group of its own, so a test can signal or kill it all. */
-export function spawnCli(args: string[], env: NodeJS.ProcessEnv = cleanEnv()): CliProcess {
+export function spawnCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = cleanEnv(),
+  options: { cwd?: string } = {},
+): CliProcess {
   const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: REPO,
+    cwd: options.cwd ?? REPO,
     env,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -46,8 +50,8 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = cleanEnv()): C
 }
 
 /** Runs `troupe <args>` to its end; whatever ends the test, nothing it started outlives it. */
-export async function runCliProcess(args: string[], env?: NodeJS.ProcessEnv) {
-  const p = spawnCli(args, env);
+export async function runCliProcess(args: string[], env?: NodeJS.ProcessEnv, options: { cwd?: string } = {}) {
+  const p = spawnCli(args, env, options);
   onTestFinished(() => p.killGroup());
   const { code } = await p.exited;
   return { code, stdout: p.stdout(), stderr: p.stderr() };

@@ -1,18 +1,14 @@
 import { hostname } from 'node:os';
-import {
-  builtinRoles,
-  defineAgent,
-  formatModelRef,
-  parseModelRef,
-  resolveModelChain,
-  runAgent,
-} from '@troupe/agents';
+import { formatModelRef, parseModelRef, resolveModelChain, runAgent, type Role } from '@troupe/agents';
 import { connect, subjects } from '@troupe/bus';
 import { initTelemetry } from '@troupe/telemetry';
 import type { Printer } from '../io.js';
 import { sendToParent, serveUntilStopped, type ProcessReport } from '../process/lifecycle.js';
+import { agentForRole, rolesNamed } from '../project/agent-for-role.js';
+import type { TroupeProject } from '../project/project.js';
 
 export interface AgentCommandOptions {
+  /** Built-in roles, or roles of the project file. */
   roles: string[];
   concurrency?: number;
   /** `provider:model` (or a fallback chain) for every role of this process. */
@@ -20,25 +16,28 @@ export interface AgentCommandOptions {
   healthPort?: number;
   /** NATS servers; default `NATS_URL`. */
   nats?: string;
+  /** The project file's parts (`loadProject`): its roles can be served here. */
+  project: TroupeProject;
 }
 
-/** Which model each role will call, as the agents resolve it (flag, `TROUPE_MODEL`, a provider key, offline). */
+/**
+ * Which model each role will call, as the agents resolve it (flag, the project's `agents` entry, `TROUPE_MODEL`,
+ * a provider key, the role's default, offline).
+ */
 export function modelsFor(
-  roles: readonly string[],
+  roles: readonly Role[],
   model: string | undefined,
   env = process.env,
+  project?: Pick<TroupeProject, 'agents'>,
 ): Record<string, string> {
   const out: Record<string, string> = {};
   for (const role of roles) {
-    if (model) {
-      out[role] = model;
-      continue;
-    }
-    const roleDefault = (builtinRoles as Readonly<Record<string, { defaultModel?: string }>>)[role]
-      ?.defaultModel;
-    out[role] = resolveModelChain({ env, ...(roleDefault ? { roleDefault } : {}) })
-      .map(formatModelRef)
-      .join(',');
+    const chosen = model ?? project?.agents[role.name]?.model;
+    out[role.name] = chosen
+      ? chosen
+      : resolveModelChain({ env, ...(role.defaultModel ? { roleDefault: role.defaultModel } : {}) })
+          .map(formatModelRef)
+          .join(',');
   }
   return out;
 }
@@ -47,6 +46,15 @@ export function modelsFor(
 export async function agentCommand(options: AgentCommandOptions, printer: Printer): Promise<never> {
   // Checked before connecting, so a typo fails at once with a message that names the flag.
   for (const part of options.model?.split(',') ?? []) parseModelRef(part.trim(), '--model');
+  // So are the roles: built-in ones, or the project's.
+  const { project } = options;
+  const roles = rolesNamed(project, options.roles);
+  const agents = roles.map((role) =>
+    agentForRole(project, role, {
+      ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+      ...(options.model ? { model: options.model } : {}),
+    }),
+  );
   const label = options.roles.join('+');
   const bus = await connect({
     name: `troupe-agent-${label}-${hostname()}-${process.pid}`,
@@ -59,25 +67,16 @@ export async function agentCommand(options: AgentCommandOptions, printer: Printe
   });
   try {
     await bus.ensureTopology();
-    const running = await runAgent(
-      options.roles.map((role) =>
-        defineAgent({
-          role,
-          ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
-          ...(options.model ? { model: options.model } : {}),
-        }),
-      ),
-      {
-        bus,
-        handleSignals: false,
-        ...(options.healthPort !== undefined ? { healthPort: options.healthPort } : {}),
-      },
-    );
+    const running = await runAgent(agents, {
+      bus,
+      handleSignals: false,
+      ...(options.healthPort !== undefined ? { healthPort: options.healthPort } : {}),
+    });
     const report: ProcessReport = {
       kind: 'agent',
       pid: process.pid,
       roles: options.roles,
-      models: modelsFor(options.roles, options.model),
+      models: modelsFor(roles, options.model, process.env, project),
       id: running.host.agentId,
     };
     sendToParent({ type: 'ready', report });

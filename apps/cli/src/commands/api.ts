@@ -1,17 +1,21 @@
 import { startApi } from '@troupe/api';
 import { connect } from '@troupe/bus';
+import { builtinWorkflows } from '@troupe/supervisor';
 import { dashboardUrl } from '../api-client.js';
 import { CliError, CliErrorCode } from '../errors.js';
 import type { Printer } from '../io.js';
 import { sendToParent, serveUntilStopped } from '../process/lifecycle.js';
+import type { TroupeProject } from '../project/project.js';
 
 export interface ApiCommandOptions {
   port: number;
   host: string;
   nats?: string;
+  /** The project file's parts (`loadProject`): the API accepts its workflows beside the built-in ones. */
+  project: TroupeProject;
 }
 
-/** `troupe api`: the HTTP API (`startApi`: telemetry, topology, keys from the environment) until SIGTERM/SIGINT. */
+/** `troupe api`: the HTTP API for the built-in workflows and the project's (`startApi`: telemetry, topology, keys from the environment) until SIGTERM/SIGINT. */
 export async function apiCommand(options: ApiCommandOptions, printer: Printer): Promise<never> {
   const bus = options.nats
     ? await connect({ servers: options.nats, name: `troupe-api-${process.pid}` })
@@ -23,6 +27,7 @@ export async function apiCommand(options: ApiCommandOptions, printer: Printer): 
       port: options.port,
       host: options.host,
       env: { ...process.env },
+      workflows: [...builtinWorkflows, ...options.project.workflows],
       ...(bus ? { bus } : {}),
     });
   } catch (err) {

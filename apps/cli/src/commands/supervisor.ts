@@ -4,13 +4,16 @@ import { builtinWorkflows, runSupervisor } from '@troupe/supervisor';
 import { createLogger, initTelemetry } from '@troupe/telemetry';
 import type { Printer } from '../io.js';
 import { sendToParent, serveUntilStopped } from '../process/lifecycle.js';
+import type { TroupeProject } from '../project/project.js';
 
 export interface SupervisorCommandOptions {
   concurrency?: number;
   nats?: string;
+  /** The project file's parts (`loadProject`): its workflows run beside the built-in ones. */
+  project: TroupeProject;
 }
 
-/** `troupe supervisor`: runs the built-in workflows until SIGTERM/SIGINT, then stops and exits 0. */
+/** `troupe supervisor`: runs the built-in workflows and the project's until SIGTERM/SIGINT, then stops and exits 0. */
 export async function supervisorCommand(options: SupervisorCommandOptions, printer: Printer): Promise<never> {
   const bus = await connect({
     name: `troupe-supervisor-${hostname()}-${process.pid}`,
@@ -21,15 +24,16 @@ export async function supervisorCommand(options: SupervisorCommandOptions, print
     spanFeed: { publish: (payload, traceId) => bus.publishRaw(subjects.spans(traceId), payload) },
   });
   const logger = createLogger({ name: 'supervisor' });
+  const all = [...builtinWorkflows, ...options.project.workflows];
   try {
     await bus.ensureTopology();
     const supervisor = await runSupervisor({
       bus,
-      workflows: builtinWorkflows,
+      workflows: all,
       ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
       onError: (err, where) => logger.warn({ err, where }, 'supervisor error'),
     });
-    const workflows = builtinWorkflows.map((w) => w.name);
+    const workflows = all.map((w) => w.name);
     sendToParent({
       type: 'ready',
       report: { kind: 'supervisor', pid: process.pid, id: supervisor.id, workflows },

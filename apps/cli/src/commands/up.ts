@@ -11,6 +11,8 @@ export interface UpFlags {
   natsPort?: number;
   concurrency?: number;
   agents?: AgentLayout;
+  /** The project file or its folder (`--config`). */
+  config?: string;
 }
 
 export const shownPath = (p: string): string => {
@@ -79,6 +81,7 @@ export async function upCommand(flags: UpFlags, printer: Printer): Promise<numbe
       ...(flags.natsPort !== undefined ? { natsPort: flags.natsPort } : {}),
       ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
       ...(flags.agents !== undefined ? { agents: flags.agents } : {}),
+      ...(flags.config !== undefined ? { config: flags.config } : {}),
       onNote: (line) => printer.info(line),
       signal: stopSignal.signal,
     });
@@ -90,11 +93,16 @@ export async function upCommand(flags: UpFlags, printer: Printer): Promise<numbe
         apiUrl: troupe.apiUrl,
         dashboardUrl: dashboardUrl(troupe.apiUrl),
         logDir: troupe.logDir,
+        ...(troupe.config ? { config: troupe.config } : {}),
         processes: troupe.processes.map(({ report: _report, ...p }) => p),
       });
     } else {
       printer.out();
-      printer.out(`Troupe is up · state in ${shownPath(dir)} · logs in ${shownPath(troupe.logDir)}`);
+      printer.out(
+        `Troupe is up · state in ${shownPath(dir)} · logs in ${shownPath(troupe.logDir)}${
+          troupe.config ? ` · project ${shownPath(troupe.config)}` : ''
+        }`,
+      );
       printer.out();
       printer.out(renderProcessTable(troupe));
       printer.out();

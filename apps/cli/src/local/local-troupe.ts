@@ -7,10 +7,12 @@ import { portInUse } from './free-port.js';
 import { spawnManagedChild, type ManagedChild } from './managed-child.js';
 import { startLocalNatsServer, type LocalNatsServer } from './nats-server.js';
 import { isAlive, removeFile } from './pid-file.js';
+import { loadProject } from '../project/load-project.js';
 
 /**
- * The agent processes of a local troupe: one per built-in role, except the assistant, which shares the
- * reviewer's process (the `report` workflow never uses it, so a process of its own would mostly idle).
+ * The agent processes of a local troupe for the built-in roles: one per role, except the assistant, which shares
+ * the reviewer's process (the `report` workflow never uses it, so a process of its own would mostly idle). Each
+ * role of the project file gets a process of its own besides.
  */
 export const AGENT_PROCESSES: ReadonlyArray<readonly string[]> = [
   ['planner'],
@@ -43,6 +45,11 @@ export interface LocalTroupeOptions {
   agents?: AgentLayout;
   /** Variables the children get (NATS_URL is set for them); default `process.env`. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * The project file (or its folder); default `TROUPE_CONFIG` of `env`, else a troupe.config.ts found upward from
+   * the working directory. Every process loads it, and each of its roles gets an agent process.
+   */
+  config?: string;
   /** Notes for the user: startup progress, restarts, the stop sequence. */
   onNote?: (line: string) => void;
   /** How long every process has to report ready. Default 120 s. */
@@ -70,6 +77,8 @@ export interface LocalTroupe {
   readonly ownsNats: boolean;
   readonly apiUrl: string;
   readonly logDir: string;
+  /** The project file every process loaded, when there is one. */
+  readonly config: string | undefined;
   readonly processes: readonly LocalProcess[];
   /** Resolves with a reason when the troupe can no longer work (its nats-server died). */
   readonly broken: Promise<string>;
@@ -143,6 +152,8 @@ function describe(report: ProcessReport | undefined, slot: Pick<Slot, 'kind' | '
 export async function startLocalTroupe(options: LocalTroupeOptions): Promise<LocalTroupe> {
   const env = options.env ?? process.env;
   const note = options.onNote ?? (() => undefined);
+  // Checked before anything starts: a wrong project file fails here, once, rather than in every child.
+  const project = await loadProject({ config: options.config, env });
   const dir = options.dir;
   const logDir = join(dir, 'logs');
   mkdirSync(logDir, { recursive: true });
@@ -206,14 +217,21 @@ export async function startLocalTroupe(options: LocalTroupeOptions): Promise<Loc
     const childEnv: NodeJS.ProcessEnv = { ...env, NATS_URL: natsUrl };
     const concurrency =
       options.concurrency !== undefined ? ['--concurrency', String(options.concurrency)] : [];
+    // The children load the file this process loaded, wherever they would have searched.
+    const config = project.file ? ['--config', project.file] : [];
+    const perRole = [...AGENT_PROCESSES, ...project.roles.map((r) => [r.name])];
     const plan: Array<Pick<Slot, 'kind' | 'name' | 'args'>> = [
-      { kind: 'supervisor', name: 'supervisor', args: ['supervisor'] },
-      ...(options.agents === 'one' ? [AGENT_PROCESSES.flat()] : AGENT_PROCESSES).map((roles) => ({
+      { kind: 'supervisor', name: 'supervisor', args: ['supervisor', ...config] },
+      ...(options.agents === 'one' ? [perRole.flat()] : perRole).map((roles) => ({
         kind: 'agent' as const,
         name: roles.join('+'),
-        args: ['agent', '--role', roles.join(','), ...concurrency],
+        args: ['agent', '--role', roles.join(','), ...concurrency, ...config],
       })),
-      { kind: 'api', name: 'api', args: ['api', '--port', String(options.port), '--host', '127.0.0.1'] },
+      {
+        kind: 'api',
+        name: 'api',
+        args: ['api', '--port', String(options.port), '--host', '127.0.0.1', ...config],
+      },
     ];
     note(`starting ${plan.map((p) => (p.kind === 'agent' ? `agent ${p.name}` : p.name)).join(', ')}`);
     const spawnSlot = (slot: Pick<Slot, 'kind' | 'name' | 'args' | 'logFile'>) =>
@@ -313,7 +331,14 @@ export async function startLocalTroupe(options: LocalTroupeOptions): Promise<Loc
     writeFileSync(
       join(dir, LOCK_FILE),
       JSON.stringify(
-        { pid: process.pid, startedAt: Date.now(), natsUrl, apiUrl, processes: processes() },
+        {
+          pid: process.pid,
+          startedAt: Date.now(),
+          natsUrl,
+          apiUrl,
+          ...(project.file ? { config: project.file } : {}),
+          processes: processes(),
+        },
         null,
         2,
       ),
@@ -324,6 +349,7 @@ export async function startLocalTroupe(options: LocalTroupeOptions): Promise<Loc
       ownsNats,
       apiUrl,
       logDir,
+      config: project.file,
       get processes() {
         return processes();
       },

@@ -17,6 +17,12 @@ export interface Role<TOutput = unknown, TInput = unknown> {
   readonly tools: readonly string[];
   /** `provider:model`, used when `TROUPE_MODEL` is not set and that provider is configured. */
   readonly defaultModel?: string;
+  /**
+   * What the offline model answers for this role: a deterministic stand-in for a model, so the role runs
+   * without a key (tests, demos, CI). It gets the step input and returns the output, which is validated
+   * against `output` like a model's answer. Without it the offline model fills the output schema generically.
+   */
+  offline?(input: TInput): TOutput;
 }
 
 export type inferRoleOutput<TRole> = TRole extends Role<infer TOutput, unknown> ? TOutput : never;
@@ -30,6 +36,8 @@ export interface RoleDefinition<TOutput, TInput = unknown> {
   input?: z.ZodType<TInput>;
   tools?: readonly string[];
   defaultModel?: string;
+  /** What the offline model answers for this role (see `Role.offline`). */
+  offline?(input: TInput): TOutput;
 }
 
 const NAME = /^[a-z][a-z0-9_-]{0,63}$/;
@@ -84,6 +92,10 @@ export function defineRole<TOutput, TInput = unknown>(
     }
   });
   if (def.defaultModel !== undefined) parseModelRef(def.defaultModel, `${where}: "defaultModel"`);
+  if (def.offline !== undefined && typeof def.offline !== 'function') {
+    throw invalid(`${where}: "offline" must be a function of the step input`);
+  }
+  const offline = def.offline;
   return Object.freeze({
     name: def.name,
     description: def.description.trim(),
@@ -93,5 +105,6 @@ export function defineRole<TOutput, TInput = unknown>(
     ...(def.input ? { input: def.input } : {}),
     tools: Object.freeze([...new Set(tools)]),
     ...(def.defaultModel ? { defaultModel: def.defaultModel } : {}),
+    ...(offline ? { offline: (input: TInput) => offline(input) } : {}),
   });
 }

@@ -95,6 +95,7 @@ describe('defineRole and the registry', () => {
       [{ output: z.array(z.string()) }, /"output" must be an object schema/],
       [{ tools: ['ok', 'not ok'] }, /"tools.1" is not a valid tool name/],
       [{ defaultModel: 'gpt-4o' }, /defineRole\(judge\): "defaultModel" "gpt-4o" is not a model reference/],
+      [{ offline: 'yes' }, /defineRole\(judge\): "offline" must be a function of the step input/],
     ];
     for (const [patch, message] of cases) {
       let error: unknown;

@@ -25,6 +25,7 @@ import {
   type WorkConsumer,
 } from '@troupe/bus';
 import { z } from 'zod';
+import { PACKAGE_VERSION } from '../version.js';
 
 /** What one step's execution reports back to the host. */
 export interface StepOutcome {
@@ -327,7 +328,7 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
     pid: process.pid,
     inFlight,
     concurrency,
-    version: options.version ?? '0.1.0',
+    version: options.version ?? PACKAGE_VERSION,
     startedAt,
     at: clock.now(),
     status,

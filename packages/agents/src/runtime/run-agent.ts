@@ -23,6 +23,7 @@ import type { ModelProvider } from '../providers/chat.js';
 import { contextWindowFor } from '../providers/context-window.js';
 import { formatModelRef, parseModelRef, resolveModelChain, type ModelRef } from '../providers/model-ref.js';
 import { createModelRouter, type ModelRouter } from '../providers/model-router.js';
+import type { OfflineAnswer } from '../providers/offline/offline-provider.js';
 import { costUsd } from '../providers/prices.js';
 import { createProviderFactory, type ProviderFactoryOptions } from '../providers/provider-factory.js';
 import { startAgentHost, type AgentHost, type StepContext as HostStepContext } from './agent-host.js';
@@ -51,6 +52,14 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
+/** The built-in tools a role may name in its `tools`. */
+export const BUILTIN_TOOL_NAMES: readonly string[] = [
+  'search_corpus',
+  'calculator',
+  'read_file',
+  'http_fetch',
+];
+
 /** The built-in tools a role may name; each is made only when a role asks for it. */
 function builtinTool(name: string, env: NodeJS.ProcessEnv): Tool | undefined {
   switch (name) {
@@ -69,6 +78,16 @@ function builtinTool(name: string, env: NodeJS.ProcessEnv): Tool | undefined {
     default:
       return undefined;
   }
+}
+
+/** The offline model's answers for the roles that bring their own (`defineRole({ offline })`), by role name. */
+function offlineAnswers(agents: readonly Agent[]): Record<string, OfflineAnswer> {
+  const answers: Record<string, OfflineAnswer> = {};
+  for (const { role } of agents) {
+    const offline = role.offline;
+    if (offline) answers[role.name] = (input) => offline(role.input ? role.input.parse(input) : input);
+  }
+  return answers;
 }
 
 function instrumentProvider(provider: ModelProvider): ModelProvider {
@@ -168,7 +187,14 @@ export async function runAgent(
   const logger = createLogger({ name: `agent:${list.map((a) => a.role.name).join('+')}` });
   const ownsBus = !options.bus;
   const bus = options.bus ?? (await connect({ name: `troupe-agent-${hostname()}-${process.pid}`, clock }));
-  const providers = createProviderFactory({ env, ...options.providers });
+  const providers = createProviderFactory({
+    env,
+    ...options.providers,
+    offline: {
+      ...options.providers?.offline,
+      roles: { ...offlineAnswers(list), ...options.providers?.offline?.roles },
+    },
+  });
   const instrumented = new Map<string, ModelProvider>();
   const providerFor = (ref: ModelRef) => {
     let p = instrumented.get(ref.provider);

@@ -41,6 +41,7 @@ import {
   type TaskRecord,
   type Wakeup,
 } from './task-record.js';
+import { PACKAGE_VERSION } from '../version.js';
 
 export interface SupervisorOptions {
   bus: Bus;
@@ -687,7 +688,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
     clock,
     supervisorId: id,
     concurrency,
-    version: options.version ?? '0.1.0',
+    version: options.version ?? PACKAGE_VERSION,
     intervalMs: options.heartbeatIntervalMs ?? 5_000,
     handled: () => applied,
     onError,

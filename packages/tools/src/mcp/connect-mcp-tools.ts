@@ -6,6 +6,7 @@ import { ToolError, ToolsErrorCode } from '../errors.js';
 import { parseOptions } from '../options.js';
 import type { Tool } from '../tool.js';
 import { jsonSchemaInput } from './json-schema-input.js';
+import { PACKAGE_VERSION } from '../version.js';
 
 export type McpTransportOptions =
   | {
@@ -96,7 +97,10 @@ export async function connectMcpTools(options: ConnectMcpToolsOptions): Promise<
   }
 
   const { Client: McpClient } = await import('@modelcontextprotocol/sdk/client/index.js');
-  const client = new McpClient({ name: `troupe-${opts.name}`, version: '0.1.0' }, { capabilities: {} });
+  const client = new McpClient(
+    { name: `troupe-${opts.name}`, version: PACKAGE_VERSION },
+    { capabilities: {} },
+  );
   const where = opts.transport.type === 'stdio' ? `"${opts.transport.command}"` : opts.transport.url;
   let listed: Awaited<ReturnType<Client['listTools']>>['tools'] = [];
   try {

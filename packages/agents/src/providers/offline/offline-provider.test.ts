@@ -267,6 +267,44 @@ describe('the offline provider doing each role through executeStep and real tool
     expect(out.output.tone).toBe('neutral');
   });
 
+  it("answers a role of one's own with the role's offline function, validated like a model's answer", async () => {
+    const { defineRole } = await import('../../roles/role.js');
+    const { z } = await import('zod');
+    const shouter = defineRole({
+      name: 'shouter',
+      description: 'Shouts the text',
+      instructions: 'Repeat the text in capitals.',
+      input: z.looseObject({ text: z.string() }),
+      output: z.object({ shouted: z.string().min(1) }),
+      offline: ({ text }) => ({ shouted: text.toUpperCase() }),
+    });
+    const own = createOfflineProvider({ roles: { shouter: (input) => shouter.offline!(input as never) } });
+    const res = await executeStep({
+      role: shouter,
+      input: { text: 'quiet please' },
+      model: { provider: own, model: 'offline-1' },
+      tools: registry,
+      clock: createSimulatedClock(),
+      taskId: 't3',
+      stepId: 'shout',
+    });
+    expect(res.output).toEqual({ shouted: 'QUIET PLEASE' });
+    expect(res.usage.outputTokens).toBeGreaterThan(0);
+    // An answer that does not match the role's output fails the step as a model's would (after one repair round).
+    const wrong = createOfflineProvider({ roles: { shouter: () => ({ shouted: '' }) } });
+    await expect(
+      executeStep({
+        role: shouter,
+        input: { text: 'quiet please' },
+        model: { provider: wrong, model: 'offline-1' },
+        tools: registry,
+        clock: createSimulatedClock(),
+        taskId: 't3',
+        stepId: 'shout',
+      }),
+    ).rejects.toThrow(/shouted/);
+  });
+
   it('drops instructions from a flagged tool result instead of repeating them', async () => {
     const evil = await mkdtemp(path.join(tmpdir(), 'troupe-evil-'));
     try {

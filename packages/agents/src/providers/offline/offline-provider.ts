@@ -29,10 +29,28 @@ const OfflineProviderOptionsSchema = z.object({
   clock: z
     .custom<Clock>((v) => !!v && typeof (v as Clock).setTimeout === 'function', 'must be a Clock')
     .optional(),
+  /**
+   * Answers by role name, ahead of the built-in behaviour: each gets the step input and returns the output
+   * (a role's `offline` function; `runAgent` passes those of the roles it serves).
+   */
+  roles: z
+    .record(
+      z.string(),
+      z.custom<OfflineAnswer>((v) => typeof v === 'function', 'must be a function of the step input'),
+    )
+    .optional(),
 });
+/** What the offline model answers for one role, from the step input. */
+export type OfflineAnswer = (input: Record<string, unknown>) => unknown;
 export type OfflineProviderOptions = z.input<typeof OfflineProviderOptionsSchema>;
 
-function respond(req: OfflineRequest, corpus: readonly CorpusDocument[] | undefined): OfflineTurn {
+function respond(
+  req: OfflineRequest,
+  corpus: readonly CorpusDocument[] | undefined,
+  answers: Readonly<Record<string, OfflineAnswer>> | undefined,
+): OfflineTurn {
+  const own = answers && Object.hasOwn(answers, req.role) ? answers[req.role] : undefined;
+  if (own) return { kind: 'answer', value: own(req.input) };
   switch (req.role) {
     case 'planner':
       return { kind: 'answer', value: planQuestion(req.question) };
@@ -88,6 +106,7 @@ function chunks(text: string, size = 48): string[] {
  * A deterministic model that needs no network. It reads the role from `responseSchema.name`, the step input from
  * the JSON block of the last user message, and the tool results so far, and does the role's work with plain
  * text processing: plans, searches through the `search_corpus` tool, analyses, drafts, reviews, answers.
+ * A role of one's own answers with its `roles` entry, else with the role's output schema filled generically.
  * The same request always gets the same response.
  */
 export function createOfflineProvider(options: OfflineProviderOptions = {}): ModelProvider {
@@ -100,7 +119,7 @@ export function createOfflineProvider(options: OfflineProviderOptions = {}): Mod
         throw new ModelError(ModelErrorCode.Aborted, 'offline call aborted', { provider: 'offline' });
       if (opts.latencyMs > 0) await wait(clock, opts.latencyMs, req.signal);
       const parsed = readRequest(req);
-      const turn = respond(parsed, opts.corpus);
+      const turn = respond(parsed, opts.corpus, opts.roles);
       let content = '';
       let toolCalls: ToolCall[] = [];
       if (turn.kind === 'tools') {

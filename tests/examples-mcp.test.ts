@@ -1,0 +1,93 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { startFakeModelServer, type RecordedRequest } from '@troupe/agents/testing';
+import { repoRoot, spawnTs, startNatsServer, type TsProcess } from '@troupe/bus/testing';
+
+const EXAMPLE = join(repoRoot(), 'examples', 'mcp');
+
+/** A user's environment: no model keys, no troupe or telemetry settings of the host. */
+function userEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of Object.keys(env)) {
+    if (/^(OPENAI_|ANTHROPIC_|TROUPE_|OTEL_|NATS_URL$|VITEST|NODE_OPTIONS$)/.test(name)) delete env[name];
+  }
+  return { ...env, ...extra };
+}
+
+/** The process's exit, or a failure with its output after `ms` (disposing the process kills it). */
+async function exitWithin(p: TsProcess, ms: number) {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no exit within ${ms} ms\nstdout:\n${p.stdout()}\nstderr:\n${p.stderr()}`)),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([p.exited, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The content of the tool message answering the model's call of `tool`, as the agent sent it. */
+function toolAnswer(request: RecordedRequest, tool: string): string {
+  const messages = request.body['messages'] as Array<{
+    role: string;
+    content?: string;
+    tool_call_id?: string;
+    tool_calls?: Array<{ id: string; function: { name: string } }>;
+  }>;
+  const callId = messages.flatMap((m) => m.tool_calls ?? []).find((c) => c.function.name === tool)?.id;
+  const answer = messages.find((m) => m.role === 'tool' && m.tool_call_id === callId)?.content;
+  if (answer === undefined) throw new Error(`no answer to a ${tool} call in the request`);
+  return answer;
+}
+
+describe('examples/mcp', () => {
+  it("run.ts gives the assistant an MCP server's tools; a tools task calls them over stdio and answers with what they said", async () => {
+    await using nats = await startNatsServer();
+    // A model that picks tools, on the OpenAI wire format: it looks JetStream up, counts the words of the
+    // definition it got, then answers with both.
+    let definition = '';
+    await using models = await startFakeModelServer({
+      openai: [
+        { toolCalls: [{ name: 'glossary__lookup', arguments: { term: 'JetStream' } }] },
+        (request) => {
+          definition = /JetStream is the persistence layer[^"\\]*/.exec(
+            toolAnswer(request, 'glossary__lookup'),
+          )![0];
+          return { toolCalls: [{ name: 'glossary__word_count', arguments: { text: definition } }] };
+        },
+        (request) => {
+          const words = /(\d+) words/.exec(toolAnswer(request, 'glossary__word_count'))![1];
+          return {
+            text: JSON.stringify({ answer: `${definition} (${words} words)`, citations: [] }),
+          };
+        },
+      ],
+    });
+    await using run = spawnTs(join(EXAMPLE, 'run.ts'), {
+      env: userEnv({
+        NATS_URL: nats.url,
+        OPENAI_API_KEY: 'test-key',
+        OPENAI_BASE_URL: models.openaiBaseURL,
+        TROUPE_MODEL: 'openai:gpt-4o-mini',
+      }),
+    });
+    const exit = await exitWithin(run, 30_000);
+    expect(exit, `${run.stdout()}\n${run.stderr()}`).toEqual({ code: 0, signal: null });
+
+    const offered = (models.requests[0]!.body['tools'] as Array<{ function: { name: string } }>).map(
+      (t) => t.function.name,
+    );
+    expect(offered).toEqual(expect.arrayContaining(['glossary__lookup', 'glossary__word_count']));
+    const stdout = run.stdout();
+    expect(stdout).toMatch(/^submitted t[0-9a-z]+$/m);
+    expect(stdout).toContain('tool.call glossary__lookup {"term":"JetStream"} ok');
+    expect(stdout).toMatch(
+      /^tool\.call glossary__word_count \{"text":"JetStream is the persistence .*"\} ok$/m,
+    );
+    expect(stdout).toMatch(/^completed\nJetStream is the persistence layer of NATS: .* \(\d+ words\)$/m);
+  }, 60_000);
+});

@@ -1,0 +1,99 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot, spawnTs, type TsProcess } from '@troupe/bus/testing';
+import { startOtlpReceiver, type ReceivedSpan } from '@troupe/telemetry/testing';
+
+const EXAMPLE = join(repoRoot(), 'examples', 'otlp');
+
+/** A user's environment: no model keys (the offline model), no troupe or telemetry settings of the host. */
+function userEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of Object.keys(env)) {
+    if (/^(OPENAI_|ANTHROPIC_|TROUPE_|OTEL_|NATS_URL$|VITEST|NODE_OPTIONS$)/.test(name)) delete env[name];
+  }
+  return { ...env, ...extra };
+}
+
+/** The process's exit, or a failure with its output after `ms` (disposing the process kills it). */
+async function exitWithin(p: TsProcess, ms: number) {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no exit within ${ms} ms\nstdout:\n${p.stdout()}\nstderr:\n${p.stderr()}`)),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([p.exited, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const serviceOf = (span: ReceivedSpan) => span.resource['service.name'];
+
+describe('examples/otlp', () => {
+  it("run.ts sends one task's trace from the API, the supervisor and the agents to an OTLP collector", async () => {
+    await using collector = await startOtlpReceiver();
+    await using run = spawnTs(join(EXAMPLE, 'run.ts'), {
+      env: userEnv({
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      }),
+    });
+    const exit = await exitWithin(run, 40_000);
+    expect(exit, `${run.stdout()}\n${run.stderr()}`).toEqual({ code: 0, signal: null });
+    const taskId = /^task (\S+) completed$/m.exec(run.stdout())?.[1];
+    const traceId = /^trace ([0-9a-f]{32}) /m.exec(run.stdout())?.[1];
+    expect(taskId, run.stdout()).toBeDefined();
+    expect(traceId, run.stdout()).toBeDefined();
+    expect(run.stdout()).toContain(`in Jaeger: http://localhost:16686/trace/${traceId}`);
+
+    // Each process flushed its spans as the troupe stopped; the collector has the whole trace.
+    const spans = await collector.waitForSpans(
+      (all) =>
+        ['troupe-api', 'troupe-supervisor', 'troupe-agent'].every((service) =>
+          all.some((s) => s.traceId === traceId && serviceOf(s) === service),
+        ),
+      10_000,
+    );
+    const trace = spans.filter((s) => s.traceId === traceId);
+    const root = trace.find((s) => !s.parentSpanId);
+    expect(root).toMatchObject({
+      name: 'invoke_workflow report',
+      attributes: {
+        'gen_ai.operation.name': 'invoke_workflow',
+        'gen_ai.conversation.id': taskId,
+        'troupe.task.id': taskId,
+      },
+    });
+    expect(serviceOf(root!)).toBe('troupe-api');
+    expect(
+      trace.some((s) => serviceOf(s) === 'troupe-supervisor' && s.name === 'invoke_workflow report'),
+    ).toBe(true);
+    for (const role of ['planner', 'researcher', 'analyst', 'drafter', 'reviewer']) {
+      const agent = trace.find((s) => s.name === `invoke_agent ${role}`);
+      expect(agent, role).toBeDefined();
+      expect(serviceOf(agent!)).toBe('troupe-agent');
+      expect(agent!.attributes).toMatchObject({
+        'gen_ai.operation.name': 'invoke_agent',
+        'gen_ai.agent.name': role,
+        'gen_ai.conversation.id': taskId,
+      });
+    }
+    const chat = trace.find((s) => s.name.startsWith('chat '))!;
+    expect(chat.attributes).toMatchObject({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'offline',
+    });
+    expect(chat.attributes['gen_ai.usage.input_tokens']).toBeGreaterThan(0);
+    expect(trace.find((s) => s.name === 'execute_tool search_corpus')?.attributes).toMatchObject({
+      'gen_ai.operation.name': 'execute_tool',
+      'gen_ai.tool.name': 'search_corpus',
+    });
+
+    const exports = collector.requests.filter((r) => r.path === '/v1/traces');
+    expect(exports.length).toBeGreaterThan(0);
+    expect(exports.every((r) => r.contentType.includes('application/json'))).toBe(true);
+  }, 60_000);
+});
