@@ -4,18 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, tsNodeArgs, watchChild } from '@troupe/bus/testing';
+import { userEnv } from './fixtures/example-process.js';
 
 const REPO = repoRoot();
 const EXAMPLE = join(REPO, 'examples', 'client');
-
-/** A user's environment: no model keys (the offline model), no troupe or telemetry settings of the host. */
-function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of Object.keys(env)) {
-    if (/^(OPENAI_|ANTHROPIC_|TROUPE_|OTEL_|NATS_URL$|VITEST|NODE_OPTIONS$)/.test(name)) delete env[name];
-  }
-  return { ...env, ...extra };
-}
 
 /** Runs a command in a process group of its own to its end, or kills the group after `timeoutMs`. */
 async function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number) {

@@ -1,34 +1,10 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startFakeModelServer, type RecordedRequest } from '@troupe/agents/testing';
-import { repoRoot, spawnTs, startNatsServer, type TsProcess } from '@troupe/bus/testing';
+import { repoRoot, spawnTs, startNatsServer } from '@troupe/bus/testing';
+import { exitWithin, userEnv } from './fixtures/example-process.js';
 
 const EXAMPLE = join(repoRoot(), 'examples', 'mcp');
-
-/** A user's environment: no model keys, no troupe or telemetry settings of the host. */
-function userEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of Object.keys(env)) {
-    if (/^(OPENAI_|ANTHROPIC_|TROUPE_|OTEL_|NATS_URL$|VITEST|NODE_OPTIONS$)/.test(name)) delete env[name];
-  }
-  return { ...env, ...extra };
-}
-
-/** The process's exit, or a failure with its output after `ms` (disposing the process kills it). */
-async function exitWithin(p: TsProcess, ms: number) {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no exit within ${ms} ms\nstdout:\n${p.stdout()}\nstderr:\n${p.stderr()}`)),
-      ms,
-    );
-  });
-  try {
-    return await Promise.race([p.exited, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** The content of the tool message answering the model's call of `tool`, as the agent sent it. */
 function toolAnswer(request: RecordedRequest, tool: string): string {

@@ -1,34 +1,10 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot, spawnTs, type TsProcess } from '@troupe/bus/testing';
+import { repoRoot, spawnTs } from '@troupe/bus/testing';
+import { exitWithin, userEnv } from './fixtures/example-process.js';
 import { startOtlpReceiver, type ReceivedSpan } from '@troupe/telemetry/testing';
 
 const EXAMPLE = join(repoRoot(), 'examples', 'otlp');
-
-/** A user's environment: no model keys (the offline model), no troupe or telemetry settings of the host. */
-function userEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of Object.keys(env)) {
-    if (/^(OPENAI_|ANTHROPIC_|TROUPE_|OTEL_|NATS_URL$|VITEST|NODE_OPTIONS$)/.test(name)) delete env[name];
-  }
-  return { ...env, ...extra };
-}
-
-/** The process's exit, or a failure with its output after `ms` (disposing the process kills it). */
-async function exitWithin(p: TsProcess, ms: number) {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no exit within ${ms} ms\nstdout:\n${p.stdout()}\nstderr:\n${p.stderr()}`)),
-      ms,
-    );
-  });
-  try {
-    return await Promise.race([p.exited, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 const serviceOf = (span: ReceivedSpan) => span.resource['service.name'];
 
