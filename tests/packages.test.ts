@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   cleanEnv,
   installTarballs,
-  packWorkspace,
+  packWorkspaceShared,
   publishedPackages,
   REPO_ROOT,
   workspaceVersion,
@@ -99,7 +99,7 @@ describe('the packed packages, installed with npm in an empty folder', () => {
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'troupe-packages-'));
-    tarballs = await packWorkspace(join(work, 'tarballs'));
+    tarballs = await packWorkspaceShared();
     // npm install runs while the tarballs are linted.
     const app = join(work, 'app');
     installed = installTarballs(app, tarballs.values()).then(() => app);
