@@ -38,6 +38,8 @@ describe('FleetWatcher on a real nats-server', () => {
         throw err;
       },
     });
+    // Waits for the server, bounded generously: the default second ran out once on a loaded host.
+    const WAIT = { timeout: 10_000 };
     // Watches of the bucket someone listens to (a stopped watch's consumer lingers until the server drops it).
     const consumers = async () =>
       (await bus.jsm.consumers.list('KV_troupe_agents').next()).filter((c) => c.push_bound).length;
@@ -46,7 +48,7 @@ describe('FleetWatcher on a real nats-server', () => {
     const seen2: string[][] = [];
     const keys = (h: FleetHeartbeats) => [...h.keys()].sort();
     const stop1 = watcher.subscribe((h) => seen1.push(keys(h)));
-    await expect.poll(() => seen1).toEqual([['a']]);
+    await expect.poll(() => seen1, WAIT).toEqual([['a']]);
     const stop2 = watcher.subscribe((h) => seen2.push(keys(h)));
     expect(seen2).toEqual([['a']]);
     expect(await consumers()).toBe(1);
@@ -57,7 +59,7 @@ describe('FleetWatcher on a real nats-server', () => {
     await kv.put('c', heartbeat('c', clock.now() - 5_000));
     await kv.put('c', heartbeat('c', clock.now(), 5));
     // The watch hands changes out in order: once the rates know the last one, the watcher has seen them all.
-    await expect.poll(() => rates.perMinute('c', clock.now())).toBe(60);
+    await expect.poll(() => rates.perMinute('c', clock.now()), WAIT).toBe(60);
     expect(seen1).toHaveLength(1);
     clock.increment(1_000);
     expect(seen1).toEqual([['a'], ['b', 'c']]);
@@ -71,7 +73,7 @@ describe('FleetWatcher on a real nats-server', () => {
     expect(watcher.subscribers).toBe(1);
     stop2();
     expect(watcher.subscribers).toBe(0);
-    await expect.poll(consumers).toBe(0);
+    await expect.poll(consumers, WAIT).toBe(0);
     const calls = seen1.length + seen2.length;
     clock.increment(60_000);
     expect(seen1.length + seen2.length).toBe(calls);
