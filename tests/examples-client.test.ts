@@ -2,15 +2,15 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { repoRoot, tsNodeArgs, watchChild } from '@troupe/bus/testing';
 import { userEnv } from './fixtures/example-process.js';
 
 const REPO = repoRoot();
 const EXAMPLE = join(REPO, 'examples', 'client');
 
-/** Runs a command in a process group of its own to its end, or kills the group after `timeoutMs`. */
-async function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number) {
+/** Runs a command in a process group of its own to its end; the group is killed when the test ends. */
+async function run(command: string, args: string[], env: NodeJS.ProcessEnv) {
   const child = spawn(command, args, {
     cwd: EXAMPLE,
     env,
@@ -18,8 +18,8 @@ async function run(command: string, args: string[], env: NodeJS.ProcessEnv, time
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output = watchChild(child);
-  const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), timeoutMs);
-  const exit = await output.exited.finally(() => clearTimeout(timer));
+  onTestFinished(() => killGroup(child.pid!));
+  const exit = await output.exited;
   return { ...exit, stdout: output.stdout(), stderr: output.stderr() };
 }
 
@@ -34,25 +34,21 @@ async function withTroupe(test: (apiUrl: string) => Promise<void>): Promise<void
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output = watchChild(up);
-  const killGroup = () => {
-    try {
-      process.kill(-up.pid!, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  };
-  try {
-    const info = JSON.parse(await output.waitForLine(/^\{"event":"up"/, 30_000)) as { apiUrl: string };
-    await test(info.apiUrl);
-    process.kill(-up.pid!, 'SIGINT');
-    const stopped = setTimeout(killGroup, 15_000);
-    expect(await output.exited.finally(() => clearTimeout(stopped)), output.stderr()).toEqual({
-      code: 0,
-      signal: null,
-    });
-  } finally {
-    killGroup();
+  onTestFinished(() => {
+    killGroup(up.pid!);
     rmSync(dir, { recursive: true, force: true });
+  });
+  const info = JSON.parse(await output.waitForLine(/^\{"event":"up"/, 30_000)) as { apiUrl: string };
+  await test(info.apiUrl);
+  process.kill(-up.pid!, 'SIGINT');
+  expect(await output.exited, output.stderr()).toEqual({ code: 0, signal: null });
+}
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
   }
 }
 
@@ -77,12 +73,7 @@ describe('examples/client', () => {
     if (jq.status !== 0) throw new Error('jq not found on PATH: install it with `apt-get install -y jq`');
     await withTroupe(async (apiUrl) => {
       const env = userEnv({ TROUPE_API_URL: apiUrl });
-      const program = await run(
-        process.execPath,
-        tsNodeArgs(join(EXAMPLE, 'submit-and-follow.ts')),
-        env,
-        30_000,
-      );
+      const program = await run(process.execPath, tsNodeArgs(join(EXAMPLE, 'submit-and-follow.ts')), env);
       expect(program.code, program.stderr).toBe(0);
       expectFollowedAndCompleted(program.stdout);
 
@@ -90,7 +81,6 @@ describe('examples/client', () => {
         'bash',
         [join(EXAMPLE, 'curl.sh'), 'How does pino redact secrets in logs?'],
         env,
-        30_000,
       );
       expect(curl.code, curl.stderr).toBe(0);
       expectFollowedAndCompleted(curl.stdout);

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { startFakeModelServer, type RecordedRequest } from '@troupe/agents/testing';
 import { repoRoot, spawnTs, startNatsServer } from '@troupe/bus/testing';
-import { exitWithin, userEnv } from './fixtures/example-process.js';
+import { userEnv } from './fixtures/example-process.js';
 
 const EXAMPLE = join(repoRoot(), 'examples', 'mcp');
 
@@ -51,7 +51,8 @@ describe('examples/mcp', () => {
         TROUPE_MODEL: 'openai:gpt-4o-mini',
       }),
     });
-    const exit = await exitWithin(run, 30_000);
+    onTestFinished(() => run[Symbol.asyncDispose]());
+    const exit = await run.exited;
     expect(exit, `${run.stdout()}\n${run.stderr()}`).toEqual({ code: 0, signal: null });
 
     const offered = (models.requests[0]!.body['tools'] as Array<{ function: { name: string } }>).map(

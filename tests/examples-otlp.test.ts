@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { repoRoot, spawnTs } from '@troupe/bus/testing';
-import { exitWithin, userEnv } from './fixtures/example-process.js';
+import { userEnv } from './fixtures/example-process.js';
 import { startOtlpReceiver, type ReceivedSpan } from '@troupe/telemetry/testing';
 
 const EXAMPLE = join(repoRoot(), 'examples', 'otlp');
@@ -17,7 +17,8 @@ describe('examples/otlp', () => {
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
       }),
     });
-    const exit = await exitWithin(run, 40_000);
+    onTestFinished(() => run[Symbol.asyncDispose]());
+    const exit = await run.exited;
     expect(exit, `${run.stdout()}\n${run.stderr()}`).toEqual({ code: 0, signal: null });
     const taskId = /^task (\S+) completed$/m.exec(run.stdout())?.[1];
     const traceId = /^trace ([0-9a-f]{32}) /m.exec(run.stdout())?.[1];
