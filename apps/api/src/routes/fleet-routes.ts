@@ -1,4 +1,4 @@
-import { Buckets, HeartbeatSchema, type Bus, type Clock, type Heartbeat } from '@troupe/bus';
+import type { Bus, Clock } from '@troupe/bus';
 import { FleetSchema } from '@troupe/client';
 import type { AnyWorkflow } from '@troupe/supervisor';
 import type { FastifyInstance } from 'fastify';
@@ -9,8 +9,8 @@ import { buildFleet, fleetScope, FLEET_LISTED_FOR_TTLS } from '../fleet/fleet-vi
 import { createFleetWatcher } from '../fleet/fleet-watcher.js';
 import { principalOf } from '../http/auth-hook.js';
 import type { ZodTypeProvider } from '../http/zod-schemas.js';
-import { ApiError, ApiErrorCode } from '../problem.js';
 import { json, problems } from './problem-responses.js';
+import { readHeartbeats } from '../fleet/read-heartbeats.js';
 import type { SseHub } from './sse.js';
 
 const SECURITY: Array<Record<string, string[]>> = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
@@ -40,19 +40,7 @@ export function registerFleetRoutes(app: FastifyInstance, o: FleetRouteOptions):
   });
   app.addHook('onClose', async () => watcher.close());
 
-  const read = async (): Promise<Array<[string, Heartbeat]>> => {
-    try {
-      const kv = await o.bus.kv(Buckets.Agents, HeartbeatSchema);
-      const keys = await kv.keys();
-      const entries = await Promise.all(keys.map((k) => kv.get(k).catch(() => undefined)));
-      return entries.filter((e) => e !== undefined).map((e) => [e.key, e.value]);
-    } catch (err) {
-      throw new ApiError(ApiErrorCode.Unavailable, `reading heartbeats failed: ${(err as Error).message}`, {
-        cause: err,
-        headers: { 'retry-after': '2' },
-      });
-    }
-  };
+  const read = () => readHeartbeats(o.bus);
 
   r.get(
     '/v1/fleet',

@@ -1,4 +1,4 @@
-import { Buckets, HeartbeatSchema, type Bus, type Clock } from '@troupe/bus';
+import type { Bus, Clock } from '@troupe/bus';
 import {
   AgentListSchema,
   HealthSchema,
@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { mayUseWorkflow, Scope } from '../auth/api-keys.js';
 import { principalOf } from '../http/auth-hook.js';
 import type { ZodTypeProvider } from '../http/zod-schemas.js';
-import { ApiError, ApiErrorCode } from '../problem.js';
+import { readHeartbeats } from '../fleet/read-heartbeats.js';
 import { json, problems } from './problem-responses.js';
 
 const SECURITY: Array<Record<string, string[]>> = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
@@ -94,28 +94,13 @@ export function registerMetaRoutes(app: FastifyInstance, o: MetaRouteOptions): v
       },
     },
     async () => {
-      let agents: AgentInfo[];
-      try {
-        const kv = await o.bus.kv(Buckets.Agents, HeartbeatSchema);
-        const keys = await kv.keys();
-        const entries = await Promise.all(keys.map((k) => kv.get(k).catch(() => undefined)));
-        const now = o.clock.now();
-        const ttl = o.bus.topology.agentTtlMs;
-        agents = entries
-          // Supervisors heartbeat into the same bucket; this route lists agents only.
-          .filter((e): e is NonNullable<typeof e> => e?.value.kind === 'agent')
-          .map((e) => ({ ...e.value, stale: now - e.value.at > ttl }))
-          .sort((a, b) => a.agentId.localeCompare(b.agentId));
-      } catch (err) {
-        throw new ApiError(
-          ApiErrorCode.Unavailable,
-          `reading agent heartbeats failed: ${(err as Error).message}`,
-          {
-            cause: err,
-            headers: { 'retry-after': '2' },
-          },
-        );
-      }
+      const now = o.clock.now();
+      const ttl = o.bus.topology.agentTtlMs;
+      const agents: AgentInfo[] = (await readHeartbeats(o.bus))
+        // Supervisors heartbeat into the same bucket; this route lists agents only.
+        .filter(([, hb]) => hb.kind === 'agent')
+        .map(([, hb]) => ({ ...hb, stale: now - hb.at > ttl }))
+        .sort((a, b) => a.agentId.localeCompare(b.agentId));
       return { agents };
     },
   );
