@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   AuditRecordSchema,
-  Streams,
   subjects,
   TaskEventSchema,
   TIMELINE_CHANNEL,
@@ -18,6 +17,7 @@ import { startFakeModelServer } from '@troupe/agents/testing';
 import { builtinWorkflows, runSupervisor, type Supervisor } from '@troupe/supervisor';
 import { defineTool } from '@troupe/tools';
 import { readTask, submitTask } from './fixtures/troupe.js';
+import { readJournal } from './fixtures/journal.js';
 
 const everythingBin = () => {
   const require = createRequire(import.meta.url);
@@ -88,7 +88,7 @@ describe('agents on the real openai SDK, with MCP tools, guardrails and the call
       expect((record.result as { answer: string }).answer).toContain('Echo: hello from troupe');
       const firstRequest = models.requests[0]!.body as { tools: Array<{ function: { name: string } }> };
       expect(firstRequest.tools.map((t) => t.function.name)).toContain('everything__echo');
-      const audit = await bus.readStream(Streams.Audit, subjects.audit(taskId), AuditRecordSchema);
+      const audit = await readJournal(bus, 'audit', taskId, AuditRecordSchema);
       expect(audit.find((r) => r.type === 'tool.call')?.data['tool']).toBe('everything__echo');
     } finally {
       await running.stop();
@@ -130,10 +130,10 @@ describe('agents on the real openai SDK, with MCP tools, guardrails and the call
     try {
       const { taskId, record } = await ask('What is NATS?');
       expect((record.result as { answer: string }).answer).toBe('saw untrusted data');
-      const audit = await bus.readStream(Streams.Audit, subjects.audit(taskId), AuditRecordSchema);
+      const audit = await readJournal(bus, 'audit', taskId, AuditRecordSchema);
       const trip = audit.find((r) => r.type === 'guardrail.trip');
       expect(trip?.data['source']).toBe('tool-result');
-      const events = await bus.readStream(Streams.Events, subjects.event(taskId), TaskEventSchema);
+      const events = await readJournal(bus, 'events', taskId, TaskEventSchema);
       expect(events.some((e) => e.type === 'guardrail.trip')).toBe(true);
     } finally {
       await running.stop();

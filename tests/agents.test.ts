@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import {
   AuditRecordSchema,
   Streams,
@@ -10,6 +10,7 @@ import {
 } from '@troupe/bus';
 import { spawnTs, startTestBus, type NatsServer, type TestBus } from '@troupe/bus/testing';
 import { fixture, followTaskEnds, readTask, submitTask } from './fixtures/troupe.js';
+import { readJournal } from './fixtures/journal.js';
 
 describe('real agent processes on the offline model', () => {
   let server: NatsServer;
@@ -50,7 +51,7 @@ describe('real agent processes on the offline model', () => {
       expect(result.citations[0]!.source).toMatch(/\.md$/);
       expect(['approve', 'revise']).toContain(result.review.verdict);
       expect(result.usage.inputTokens).toBeGreaterThan(0);
-      const audit = await bus.readStream(Streams.Audit, subjects.audit(taskId), AuditRecordSchema, {
+      const audit = await readJournal(bus, 'audit', taskId, AuditRecordSchema, {
         limit: 5000,
       });
       expect(audit.some((r) => r.type === 'model.call')).toBe(true);
@@ -68,8 +69,11 @@ describe('real agent processes on the offline model', () => {
     });
     await Promise.all([sup, slow].map((p) => p.waitForLine(/^ready /, 60_000)));
     const taskId = await submit('ask', { question: 'What is 6 * 7?' });
-    const events = await bus.tailStream(Streams.Events, subjects.event(taskId), TaskEventSchema);
+    const events = await bus.tailJournal('events', { taskId }, TaskEventSchema);
     const seen: TaskEvent[] = [];
+    // An agent's events go out live as they happen; the journal stores them with the step's result.
+    const live = bus.subscribe(subjects.live(taskId), TaskEventSchema, ({ data }) => void seen.push(data));
+    onTestFinished(() => live.unsubscribe());
     const reading = (async () => {
       for await (const e of events) {
         seen.push(e.data);
@@ -100,10 +104,15 @@ describe('real agent processes on the offline model', () => {
       env: { ...env, ROLES: 'assistant', OFFLINE_LATENCY_MS: '1500', AGENT_ID: 'term-1', CONCURRENCY: '1' },
     });
     await Promise.all([sup, agent].map((p) => p.waitForLine(/^ready /, 60_000)));
+    // The step is running once its model call shows live.
+    const calling = new Set<string>();
+    const live = bus.subscribe(subjects.allLive(), TaskEventSchema, ({ data }) => {
+      if (data.type === 'model.call') calling.add(data.taskId);
+    });
+    onTestFinished(() => live.unsubscribe());
+    await bus.flush();
     const first = await submit('ask', { question: 'What is 2 + 2?' });
-    const events = await bus.tailStream(Streams.Events, subjects.event(first), TaskEventSchema);
-    for await (const e of events) if (e.data.type === 'model.call') break;
-    await events.stop();
+    await expect.poll(() => calling.has(first), { timeout: 30_000 }).toBe(true);
     const second = await submit('ask', { question: 'What is 3 + 3?' });
     const exit = await agent.kill('SIGTERM');
     expect(exit.code).toBe(0);
@@ -142,8 +151,10 @@ describe('real agent processes on the offline model', () => {
     const taskId = await submit('report', {
       question: 'What is a stream, and what is a consumer, in JetStream?',
     });
-    const events = await bus.tailStream(Streams.Events, subjects.event(taskId), TaskEventSchema);
+    const events = await bus.tailJournal('events', { taskId }, TaskEventSchema);
     const seen: TaskEvent[] = [];
+    const live = bus.subscribe(subjects.live(taskId), TaskEventSchema, ({ data }) => void seen.push(data));
+    onTestFinished(() => live.unsubscribe());
     const reading = (async () => {
       for await (const e of events) {
         seen.push(e.data);
@@ -170,7 +181,7 @@ describe('real agent processes on the offline model', () => {
     await expect
       .poll(
         async () => {
-          const all = await bus.readStream(Streams.Audit, subjects.audit(taskId), AuditRecordSchema, {
+          const all = await readJournal(bus, 'audit', taskId, AuditRecordSchema, {
             limit: 5000,
           });
           return all.filter((r) => r.type === 'model.call' && /ABORTED/.test(r.error ?? '')).length;
@@ -178,7 +189,7 @@ describe('real agent processes on the offline model', () => {
         { timeout: 10_000 },
       )
       .toBeGreaterThan(0);
-    const audit = await bus.readStream(Streams.Audit, subjects.audit(taskId), AuditRecordSchema, {
+    const audit = await readJournal(bus, 'audit', taskId, AuditRecordSchema, {
       limit: 5000,
     });
     expect(audit.some((r) => r.decision === 'cancel')).toBe(true);
@@ -209,7 +220,7 @@ describe('real agent processes on the offline model', () => {
     // The record is written before the transition's events and audit records go out: wait for them.
     await expect
       .poll(async () =>
-        (await bus.readStream(Streams.Events, subjects.event(taskId), TaskEventSchema, { limit: 5000 })).map(
+        (await readJournal(bus, 'events', taskId, TaskEventSchema, { limit: 5000 })).map(
           (e) => e.type,
         ),
       )
@@ -217,7 +228,7 @@ describe('real agent processes on the offline model', () => {
     await expect
       .poll(async () =>
         (
-          await bus.readStream(Streams.Audit, subjects.audit(taskId), AuditRecordSchema, { limit: 5000 })
+          await readJournal(bus, 'audit', taskId, AuditRecordSchema, { limit: 5000 })
         ).some((r) => r.decision === 'stop'),
       )
       .toBe(true);

@@ -1,19 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditRecordSchema, Buckets, Streams, subjects, type Bus } from '@troupe/bus';
+import { AuditRecordSchema, Buckets, type Bus } from '@troupe/bus';
 import { spawnTs, startTestBus, type NatsServer, type TestBus, type TsProcess } from '@troupe/bus/testing';
 import { TaskRecordSchema, taskKey, type TaskRecord } from '@troupe/supervisor';
 import { fixture, followTaskEnds, submitTask } from './fixtures/troupe.js';
+import { readJournal } from './fixtures/journal.js';
 
 /** Every step's result was accepted exactly once: waits for the `count` accept audit records, then counts. */
 async function expectEachResultAppliedOnce(bus: Bus, count: number) {
   // The records are written before each transition's audit records go out: wait for the last of them.
-  const audit = await bus.tailStream(Streams.Audit, subjects.allAudit(), AuditRecordSchema);
+  const audit = await bus.tailJournal('audit', {}, AuditRecordSchema);
   const accepted = new Set<string>();
   for await (const { data } of audit) {
     if (data.decision === 'accept') accepted.add(`${data.taskId}/${data.stepKey}`);
     if (accepted.size === count) break;
   }
-  const stored = await bus.readStream(Streams.Audit, subjects.allAudit(), AuditRecordSchema, {
+  const stored = await readJournal(bus, 'audit', undefined, AuditRecordSchema, {
     limit: 100_000,
   });
   const perStep = new Map<string, number>();

@@ -1,4 +1,4 @@
-import { connect, newTaskId, subjects, type Bus, type Control, type TaskSubmit } from '@troupe/bus';
+import { connect, journal, newTaskId, subjects, type Bus, type Control, type TaskSubmit } from '@troupe/bus';
 import { startNatsServer, type NatsServer } from '@troupe/bus/testing';
 import type { CpuGroups } from './cpu-time.js';
 import { BenchError, BenchErrorCode } from './errors.js';
@@ -150,15 +150,16 @@ export async function startTroupeCluster(pool: ProcessPool): Promise<TroupeClust
   const env = { NATS_URL: server.url };
   const waiters = new Map<string, Waiter>();
 
-  bus.nc.subscribe(subjects.allEvents(), {
+  // Every revision of a task's record goes to its journal subject, carrying the events its write added.
+  bus.nc.subscribe(journal.subject(), {
     callback: (_err, msg) => {
       const at = performance.now();
       const text = decoder.decode(msg.data);
       const match = INTERESTING.exec(text);
       if (!match) return;
-      // A log message holds one event or an array of them (a transition's events travel together).
-      const decoded = JSON.parse(text) as TaskEventLike | TaskEventLike[];
-      const event = Array.isArray(decoded) ? decoded.find((e) => e.type === match[1])! : decoded;
+      const decoded = JSON.parse(text) as { log?: { events?: TaskEventLike[] } };
+      const event = decoded.log?.events?.find((e) => e.type === match[1]);
+      if (!event) return;
       const waiter = waiters.get(event.taskId);
       if (!waiter) return;
       switch (match[1]) {

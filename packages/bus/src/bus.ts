@@ -35,7 +35,7 @@ import {
 import { DeadLetterSchema, PayloadRefSchema, type DeadLetter, type PayloadRef } from './envelopes.js';
 import { BusError, BusErrorCode, toTroupeError } from './errors.js';
 import { TypedKv } from './kv.js';
-import { LOG_SLOTS, LogBatcher, logRecords } from './log-batcher.js';
+import { journal, journalRecords, LOG_SLOTS, type JournalFilter, type JournalKind } from './journal.js';
 import { ReconnectGuard } from './reconnect-guard.js';
 import { SeenIds } from './seen-ids.js';
 import { readCredsFile, resolveConnectOptions, type ConnectOptions } from './options.js';
@@ -78,6 +78,8 @@ export interface StreamReadOptions {
   startSeq?: number;
   /** Read the records after this one (a `position` from an earlier read): for resuming. */
   after?: number;
+  /** The records a stored message holds; default: the message itself, or each element of an array. */
+  records?: (decoded: unknown) => unknown[];
 }
 
 /** A record read from a stream: its message's sequence, its index in that message, and its position. */
@@ -136,7 +138,6 @@ export class Bus {
   private artifacts: Promise<ObjectStore> | undefined;
   private readonly advisorySubs: Subscription[] = [];
   private closed = false;
-  private readonly logs: LogBatcher;
   private readonly reconnectGuard: ReconnectGuard;
 
   constructor(
@@ -151,24 +152,6 @@ export class Bus {
     this.kvm = new Kvm(js);
     this.objm = new Objm(js);
     this.reconnectGuard = new ReconnectGuard(nc.status());
-    const encoder = new TextEncoder();
-    this.logs = new LogBatcher({
-      maxBody: this.maxPayload - HEADER_ROOM,
-      headers: () => {
-        const captured = headerCarrier(undefined);
-        traceHooks().inject(captured);
-        const trace = captured.keys().map((k) => [k, captured.get(k) ?? ''] as const);
-        return (msgId) => {
-          const carrier = headerCarrier(undefined);
-          for (const [k, v] of trace) carrier.set(k, v);
-          if (msgId) carrier.set('Nats-Msg-Id', msgId);
-          return carrier.headers;
-        };
-      },
-      send: (subject, body, headers) => this.nc.publish(subject, encoder.encode(body), { headers }),
-      sendLarge: (subject, value, msgId) =>
-        this.publishDurable(subject, value, msgId !== undefined ? { msgId } : {}),
-    });
   }
 
   /** The server's max_payload, in bytes. */
@@ -187,8 +170,8 @@ export class Bus {
     Object.assign(this.topology, t);
     await Promise.all(streamConfigs(t).map((c) => upsertStream(this.jsm, c)));
     await Promise.all(supervisorConsumerConfigs().map((c) => upsertConsumer(this.jsm, c.stream, c.config)));
+    // The tasks bucket is the task journal, a stream of its own shape (see streamConfigs).
     const buckets: Array<[string, Partial<KvOptions>]> = [
-      [Buckets.Tasks, {}],
       [Buckets.Agents, { ttl: t.agentTtlMs }],
       [Buckets.Cache, { ttl: t.cacheTtlMs }],
       [Buckets.Idempotency, { ttl: 24 * 3600_000 }],
@@ -312,45 +295,8 @@ export class Bus {
     return this.reconnectGuard.run(publish, `publish to ${subject}`);
   }
 
-  /**
-   * Appends a record to a log stream (progress events, audit records) without waiting for the server's
-   * acknowledgement: a request per record costs more than the record. Records appended to one subject in
-   * the same turn of the event loop go out as one message (see `LogBatcher`); the server deduplicates by
-   * `msgId`. Call `flush()` once after a batch to know the server has them. A record over max_payload takes
-   * the acknowledged path through the object store, after what was queued before it.
-   */
-  append(
-    subject: string,
-    value: unknown,
-    options: {
-      msgId?: string;
-      /**
-       * A message of its own, whatever else this turn appends to the subject: for records that may be
-       * written again with other company (a step re-run after a crash) and must still be deduplicated.
-       */
-      alone?: boolean;
-    } = {},
-  ): void | Promise<unknown> {
-    if (!options.alone) return this.logs.add(subject, value, options.msgId);
-    this.logs.drain(subject);
-    const large = this.logs.add(subject, value, options.msgId);
-    this.logs.drain(subject);
-    return large;
-  }
-
-  /**
-   * Sends the queued log records now — those of the given subjects, or all — so that what this connection
-   * publishes next goes after them: an acknowledged publish that follows then also tells that the server has
-   * them, without `flush()`'s round trip. False, with nothing sent, while a record too large for a message is
-   * on its way: call `flush()`. Naming the subjects leaves other work's records to travel together later.
-   */
-  sendLogs(subjects?: readonly string[]): boolean {
-    return this.logs.sendNow(subjects);
-  }
-
-  /** Sends the queued log records, then resolves once the server has processed everything sent before. */
+  /** Resolves once the server has processed everything this connection sent before. */
   async flush(): Promise<void> {
-    await this.logs.sendAll();
     await this.nc.flush();
   }
 
@@ -640,7 +586,7 @@ export class Bus {
     const config = this.readerConfig(filterSubject, options);
     const seen = new SeenIds();
     for await (const m of this.readPending(stream, config, () => limit - out.length)) {
-      for (const record of await this.storedRecords(m, schema, options.after, seen)) {
+      for (const record of await this.storedRecords(m, schema, options, seen)) {
         if (out.length < limit) out.push(record);
       }
       if (out.length >= limit) break;
@@ -726,7 +672,7 @@ export class Bus {
     let current = await open(this.readerConfig(filterSubject, options));
     const jsm = this.jsm;
     const seen = new SeenIds();
-    const storedRecords = (m: JsMsg) => this.storedRecords(m, schema, options.after, seen);
+    const storedRecords = (m: JsMsg) => this.storedRecords(m, schema, options, seen);
     /** The stream sequence of the last message handed out. */
     let lastSeq: number | undefined;
     let stopped = false;
@@ -785,11 +731,45 @@ export class Bus {
   }
 
   /**
+   * The progress events or audit records of a task's journal (or of a tenant's, or every task's), in the order
+   * they were stored, each with its position: every revision of a task's record carries what its write added.
+   */
+  readJournal<T>(
+    kind: JournalKind,
+    filter: JournalFilter,
+    schema: z.ZodType<T>,
+    options: Omit<StreamReadOptions, 'records'> & { limit?: number } = {},
+  ): Promise<Array<StoredRecord<T>>> {
+    return this.readStreamWithSeq(journal.stream, journal.subject(filter), schema, {
+      ...options,
+      records: journalRecords(kind),
+    });
+  }
+
+  /** Follows a journal like `tailStream`: stored records first, then each new revision's. */
+  tailJournal<T>(
+    kind: JournalKind,
+    filter: JournalFilter,
+    schema: z.ZodType<T>,
+    options: Omit<StreamReadOptions, 'records'> & { fromNow?: boolean } = {},
+  ): Promise<AsyncIterable<StoredRecord<T>> & { stop(): Promise<void> }> {
+    return this.tailStream(journal.stream, journal.subject(filter), schema, {
+      ...options,
+      records: journalRecords(kind),
+    });
+  }
+
+  /**
    * The records of one stored message, each with its position; those at or before `after`, and those this
    * reader has handed out already (by `id`), are left out. A record that no longer decodes is skipped here; it
    * stays in the stream for inspection.
    */
-  private async storedRecords<T>(m: JsMsg, schema: z.ZodType<T>, after: number | undefined, seen: SeenIds) {
+  private async storedRecords<T>(
+    m: JsMsg,
+    schema: z.ZodType<T>,
+    { after, records = asRecords }: StreamReadOptions,
+    seen: SeenIds,
+  ) {
     let decoded: unknown;
     try {
       const body = isPayloadRef(m.headers) ? await this.loadPayload(m.data, m.subject) : m.data;
@@ -798,7 +778,7 @@ export class Bus {
       return [];
     }
     const out: Array<StoredRecord<T>> = [];
-    logRecords(decoded).forEach((value, index) => {
+    records(decoded).forEach((value, index) => {
       const position = m.seq * LOG_SLOTS + index;
       if (after !== undefined && position <= after) return;
       const parsed = schema.safeParse(value);
@@ -861,7 +841,6 @@ export class Bus {
     this.closed = true;
     for (const sub of this.advisorySubs) sub.unsubscribe();
     if (this.nc.isClosed()) return;
-    this.logs.drain();
     const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), this.drainTimeoutMs).unref());
     const result = await Promise.race([this.nc.drain().then(() => 'drained' as const), timer]).catch(
       () => 'failed',
@@ -872,6 +851,11 @@ export class Bus {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/** A stored message holds one record, or several as a JSON array. */
+function asRecords(decoded: unknown): unknown[] {
+  return Array.isArray(decoded) ? decoded : [decoded];
 }
 
 function cryptoRandom(): string {

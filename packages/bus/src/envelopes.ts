@@ -94,16 +94,6 @@ const stepResultBase = {
   agentId: z.string(),
   finishedAt: z.number(),
 };
-export const StepResultSchema = z.discriminatedUnion('ok', [
-  z.object({ ...stepResultBase, ok: z.literal(true), output: json, usage: UsageSchema }),
-  z.object({
-    ...stepResultBase,
-    ok: z.literal(false),
-    error: StepErrorSchema,
-    usage: UsageSchema.optional(),
-  }),
-]);
-export type StepResult = z.infer<typeof StepResultSchema>;
 
 export const ControlSchema = z.discriminatedUnion('type', [
   z.object({
@@ -144,7 +134,7 @@ export type Control = z.infer<typeof ControlSchema>;
  */
 const recordId = z.string().min(1).optional();
 
-/** Progress events a task publishes (`troupe.event.<taskId>`), for SSE and the dashboard. An agent's step adds its own types (`model.call`, `tool.call`, ...). */
+/** Progress events of a task (stored in its journal, see journal.ts), for SSE and the dashboard. An agent's step adds its own types (`model.call`, `tool.call`, ...). */
 export const ProgressEventType = {
   TaskStarted: 'task.started',
   StepDispatched: 'step.dispatched',
@@ -197,6 +187,34 @@ export const AuditRecordSchema = z.object({
   data: z.record(z.string(), json).default({}),
 });
 export type AuditRecord = z.infer<typeof AuditRecordSchema>;
+
+/**
+ * The progress events and audit records one write adds to a task's journal: a transition's, and an agent
+ * step's (which travel in its result and are stored with the transition that applies it).
+ */
+export const TaskLogSchema = z.object({
+  events: z.array(TaskEventSchema).default([]),
+  audit: z.array(AuditRecordSchema).default([]),
+});
+export type TaskLog = z.infer<typeof TaskLogSchema>;
+
+export const StepResultSchema = z.discriminatedUnion('ok', [
+  z.object({
+    ...stepResultBase,
+    ok: z.literal(true),
+    output: json,
+    usage: UsageSchema,
+    log: TaskLogSchema.optional(),
+  }),
+  z.object({
+    ...stepResultBase,
+    ok: z.literal(false),
+    error: StepErrorSchema,
+    usage: UsageSchema.optional(),
+    log: TaskLogSchema.optional(),
+  }),
+]);
+export type StepResult = z.infer<typeof StepResultSchema>;
 
 /**
  * What a process of the fleet writes to KV `troupe_agents` every few seconds: agents under their id,

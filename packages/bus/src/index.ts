@@ -9,7 +9,8 @@ export type {
   StreamReadOptions,
   StoredRecord,
 } from './bus.js';
-export { LOG_SLOTS } from './log-batcher.js';
+export { LOG_SLOTS, journal, journalRecords } from './journal.js';
+export type { JournalFilter, JournalKind } from './journal.js';
 export type { ConnectOptions } from './options.js';
 export { resolveConnectOptions } from './options.js';
 export { subjects, parseSubject } from './subjects.js';

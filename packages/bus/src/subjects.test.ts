@@ -9,8 +9,7 @@ describe('subjects', () => {
     expect(parseSubject(subjects.result('t1'))).toEqual({ kind: 'result', taskId: 't1' });
     expect(parseSubject(subjects.control('t1'))).toEqual({ kind: 'control', taskId: 't1' });
     expect(parseSubject(subjects.abort('t1'))).toEqual({ kind: 'abort', taskId: 't1' });
-    expect(parseSubject(subjects.event('t1'))).toEqual({ kind: 'event', taskId: 't1' });
-    expect(parseSubject(subjects.audit('t1'))).toEqual({ kind: 'audit', taskId: 't1' });
+    expect(parseSubject(subjects.live('t1'))).toEqual({ kind: 'live', taskId: 't1' });
     expect(parseSubject(subjects.heartbeat('drafter', 'a-1'))).toEqual({
       kind: 'heartbeat',
       role: 'drafter',

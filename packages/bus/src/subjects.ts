@@ -25,10 +25,9 @@ export const subjects = {
   allControl: () => `${ROOT}.control.>`,
   abort: (taskId: string) => `${ROOT}.abort.${token('task id', taskId)}`,
   allAborts: () => `${ROOT}.abort.>`,
-  event: (taskId: string) => `${ROOT}.event.${token('task id', taskId)}`,
-  allEvents: () => `${ROOT}.event.>`,
-  audit: (taskId: string) => `${ROOT}.audit.${token('task id', taskId)}`,
-  allAudit: () => `${ROOT}.audit.>`,
+  /** Live-only progress (a model's streamed text): core NATS, not stored; the journal keeps the rest. */
+  live: (taskId: string) => `${ROOT}.live.${token('task id', taskId)}`,
+  allLive: () => `${ROOT}.live.>`,
   heartbeat: (role: string, agentId: string) =>
     `${ROOT}.agent.heartbeat.${token('role', role)}.${token('agent id', agentId)}`,
   allHeartbeats: () => `${ROOT}.agent.heartbeat.>`,
@@ -46,8 +45,7 @@ export type ParsedSubject =
   | { kind: 'result'; taskId: string }
   | { kind: 'control'; taskId: string }
   | { kind: 'abort'; taskId: string }
-  | { kind: 'event'; taskId: string }
-  | { kind: 'audit'; taskId: string }
+  | { kind: 'live'; taskId: string }
   | { kind: 'heartbeat'; role: string; agentId: string }
   | { kind: 'health'; agentId: string }
   | { kind: 'spans'; traceId: string }
@@ -67,8 +65,7 @@ export function parseSubject(subject: string): ParsedSubject {
   if (a === 'result' && b && n === 3) return { kind: 'result', taskId: b };
   if (a === 'control' && b && n === 3) return { kind: 'control', taskId: b };
   if (a === 'abort' && b && n === 3) return { kind: 'abort', taskId: b };
-  if (a === 'event' && b && n === 3) return { kind: 'event', taskId: b };
-  if (a === 'audit' && b && n === 3) return { kind: 'audit', taskId: b };
+  if (a === 'live' && b && n === 3) return { kind: 'live', taskId: b };
   if (a === 'agent' && b === 'heartbeat' && c && d && n === 5)
     return { kind: 'heartbeat', role: c, agentId: d };
   if (a === 'agent' && b === 'health' && c && n === 4) return { kind: 'health', agentId: c };

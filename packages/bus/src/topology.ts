@@ -9,41 +9,15 @@ import {
 } from '@nats-io/jetstream';
 import { pause } from './clock.js';
 import { BusError, BusErrorCode } from './errors.js';
+import { journal } from './journal.js';
+import { Consumers, Streams } from './names.js';
 import { subjects } from './subjects.js';
 
-/** Names of Troupe's streams, buckets and shared consumers. */
-export const Streams = {
-  Tasks: 'TROUPE_TASKS',
-  Work: 'TROUPE_WORK',
-  Results: 'TROUPE_RESULTS',
-  Events: 'TROUPE_EVENTS',
-  Audit: 'TROUPE_AUDIT',
-  DeadLetters: 'TROUPE_DLQ',
-  /** The live span feed (`troupe.telemetry.spans.<traceId>`), kept a day so a task's trace can be read back. */
-  Spans: 'TROUPE_SPANS',
-} as const;
-
-export const Buckets = {
-  Tasks: 'troupe_tasks',
-  Agents: 'troupe_agents',
-  Cache: 'troupe_cache',
-  Idempotency: 'troupe_idempotency',
-  /** taskId → the earliest time the task needs a tick: the supervisors' shared timer table. */
-  Wakeups: 'troupe_wakeups',
-  Artifacts: 'troupe_artifacts',
-} as const;
-
-export const Consumers = {
-  SupervisorTasks: 'supervisor-tasks',
-  SupervisorResults: 'supervisor-results',
-  work: (role: string) => `work-${role}`,
-} as const;
+export { Buckets, Consumers, Streams } from './names.js';
 
 export interface TopologyOptions {
   /** 1 on a single node, 3 on a cluster. */
   replicas?: number;
-  /** How long a task's events stay replayable. */
-  eventsMaxAgeMs?: number;
   /** The window in which a repeated `Nats-Msg-Id` is recognised as a duplicate. */
   duplicateWindowMs?: number;
   /** How long an agent's heartbeat entry lives without renewal. */
@@ -56,7 +30,6 @@ export interface TopologyOptions {
 
 export interface ResolvedTopology {
   replicas: number;
-  eventsMaxAgeMs: number;
   duplicateWindowMs: number;
   agentTtlMs: number;
   cacheTtlMs: number;
@@ -66,7 +39,6 @@ export interface ResolvedTopology {
 export function resolveTopology(options: TopologyOptions = {}): ResolvedTopology {
   return {
     replicas: options.replicas ?? 1,
-    eventsMaxAgeMs: options.eventsMaxAgeMs ?? 7 * 24 * 3600_000,
     duplicateWindowMs: options.duplicateWindowMs ?? 2 * 60_000,
     agentTtlMs: options.agentTtlMs ?? 15_000,
     cacheTtlMs: options.cacheTtlMs ?? 24 * 3600_000,
@@ -96,22 +68,7 @@ export function streamConfigs(t: ResolvedTopology): Array<Partial<StreamConfig> 
       subjects: [subjects.allResults(), subjects.allControl()],
       retention: RetentionPolicy.Workqueue,
     },
-    {
-      ...common,
-      name: Streams.Events,
-      subjects: [subjects.allEvents()],
-      retention: RetentionPolicy.Limits,
-      max_age: ns(t.eventsMaxAgeMs),
-      discard: DiscardPolicy.Old,
-    },
-    {
-      ...common,
-      name: Streams.Audit,
-      subjects: [subjects.allAudit()],
-      retention: RetentionPolicy.Limits,
-      deny_delete: true,
-      deny_purge: true,
-    },
+    journalStreamConfig(common),
     {
       ...common,
       name: Streams.DeadLetters,
@@ -131,6 +88,27 @@ export function streamConfigs(t: ResolvedTopology): Array<Partial<StreamConfig> 
       discard: DiscardPolicy.Old,
     },
   ];
+}
+
+/**
+ * KV `troupe_tasks` is each task's journal: the bucket keeps every revision of a record (a KV bucket is a
+ * stream with a subject per key), and each revision carries the progress events and audit records its write
+ * added, so a transition is one durable write and the audit log is the record's history. Nothing in it is
+ * deleted or rolled up: a record's history is its audit log.
+ */
+function journalStreamConfig(common: Partial<StreamConfig>): Partial<StreamConfig> & { name: string } {
+  return {
+    ...common,
+    name: journal.stream,
+    subjects: [`${journal.prefix}>`],
+    retention: RetentionPolicy.Limits,
+    max_msgs_per_subject: -1,
+    discard: DiscardPolicy.New,
+    allow_direct: true,
+    deny_delete: true,
+    deny_purge: true,
+    allow_rollup_hdrs: false,
+  };
 }
 
 export function workConsumerConfig(role: string, t: ResolvedTopology): Partial<ConsumerConfig> {

@@ -1,4 +1,4 @@
-import type { Bus } from '@troupe/bus';
+import type { Bus, StreamReadOptions } from '@troupe/bus';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { SseHub } from './sse.js';
@@ -45,6 +45,13 @@ export interface LogStreamPlan<T> {
   stream: string;
   filter: string;
   schema: z.ZodType<T>;
+  /** The records a stored message holds (a journal entry's events), when it is not one record or an array. */
+  records?: StreamReadOptions['records'];
+  /**
+   * A core subject whose messages go out too while the stream is live, as they happen and without an `id:`
+   * (a model's streamed text is never stored; other records are, later, and are then not sent again).
+   */
+  live?: { subject: string; schema: z.ZodType<T>; id: (record: T) => string | undefined };
   /** Resume after this position. */
   after: number | undefined;
   /** The SSE event of a record, and its data. */
@@ -73,12 +80,19 @@ export async function serveLogStream<T>(
   const sse = hub.open(reply);
   let stopTail: (() => Promise<void>) | undefined;
   void sse.done.then(() => stopTail?.());
+  /** Ids of the records sent live: their stored copies are not sent again. */
+  const sentLive = new Set<string>();
   const send = (position: number, record: T) => {
+    const id = plan.live?.id(record);
+    if (id !== undefined && sentLive.delete(id)) return;
     const { event, data } = plan.frame(record);
     return sse.send(event, data, position);
   };
   try {
-    const resume = plan.after !== undefined ? { after: plan.after } : {};
+    const resume = {
+      ...(plan.after !== undefined ? { after: plan.after } : {}),
+      ...(plan.records ? { records: plan.records } : {}),
+    };
     if ('stored' in plan.mode) {
       const stored = await bus.readStreamWithSeq(plan.stream, plan.filter, plan.schema, {
         ...resume,
@@ -89,6 +103,17 @@ export async function serveLogStream<T>(
       return;
     }
     const endAfter = plan.mode.live;
+    const live = plan.live;
+    const liveSub = live
+      ? bus.subscribe(live.subject, live.schema, async ({ data }) => {
+          if (sse.closed) return;
+          const id = live.id(data);
+          if (id !== undefined) sentLive.add(id);
+          const { event, data: frame } = plan.frame(data);
+          await sse.send(event, frame);
+        })
+      : undefined;
+    void sse.done.then(() => liveSub?.unsubscribe());
     const tail = await bus.tailStream(plan.stream, plan.filter, plan.schema, resume);
     stopTail = () => tail.stop();
     if (sse.closed) {

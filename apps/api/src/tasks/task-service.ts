@@ -4,7 +4,6 @@ import {
   BusError,
   BusErrorCode,
   newTaskId,
-  Streams,
   taskIdTime,
   subjects,
   type Bus,
@@ -229,26 +228,26 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
     const message = `the task could not be queued: ${(err as Error).message}`;
     try {
       const kv = await tasks();
+      const at = clock.now();
+      const event: TaskEvent = {
+        v: 1,
+        id: `${record.taskId}.submit-failed`,
+        taskId: record.taskId,
+        type: 'task.failed',
+        at,
+        data: { code: 'SUBMIT_FAILED', message },
+      };
       await kv.casUpdate(key, (current) =>
         current && current.value.status === 'queued' && current.value.snapshot === undefined
           ? {
               ...current.value,
               status: 'failed',
-              updatedAt: clock.now(),
+              updatedAt: at,
               error: { code: 'SUBMIT_FAILED', message },
+              log: { events: [event], audit: [] },
             }
           : undefined,
       );
-      const event: TaskEvent = {
-        v: 1,
-        taskId: record.taskId,
-        type: 'task.failed',
-        at: clock.now(),
-        data: { code: 'SUBMIT_FAILED', message },
-      };
-      await bus.publishDurable(subjects.event(record.taskId), event, {
-        msgId: `${record.taskId}.submit-failed`,
-      });
     } catch (markErr) {
       log.error({ err: markErr, taskId: record.taskId }, 'could not mark an unqueued task failed');
     }
@@ -611,7 +610,7 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
       await read(principal, id);
       let records;
       try {
-        records = await bus.readStreamWithSeq(Streams.Audit, subjects.audit(id), AuditRecordSchema, {
+        records = await bus.readJournal('audit', { tenant: principal.tenant, taskId: id }, AuditRecordSchema, {
           ...(query.after !== undefined ? { after: query.after } : {}),
           limit: query.limit,
         });

@@ -2,13 +2,12 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
-  AuditRecordSchema,
   Buckets,
   connect,
   HeartbeatSchema,
   Streams,
   subjects,
-  TaskEventSchema,
+  StepResultSchema,
   TIMELINE_CHANNEL,
   type StepAssignment,
   type TimelineMark,
@@ -77,7 +76,7 @@ describe('startAgentHost on a real nats-server', () => {
         runs++;
         ctx.emit('step.note', { run: runs });
         ctx.audit({ type: 'model.call', at: 1, data: { run: runs } });
-        // From here on the server hears nothing from the agent: the step's log and result are lost on the way.
+        // From here on the server hears nothing from the agent: the step's result is lost on the way.
         proxy.blackHole();
         stepDone();
         return {
@@ -108,18 +107,20 @@ describe('startAgentHost on a real nats-server', () => {
       };
       await bus.publishDurable(subjects.work('dropper'), assignment, { msgId: 'dropped.only.1' });
       await done;
-      // The agent has handed its result to the connection (after the step's log): cut it.
+      // The agent has handed its result to the connection: cut it.
       await resultSent;
       proxy.cut();
-      // One result stored (sent again once connected), from the one run; its audit record stored once.
+      // One result stored (sent again once connected), from the one run, carrying its audit record and event.
       await expect
         .poll(async () => (await bus.jsm.streams.info(Streams.Results)).state.messages, { timeout: 20_000 })
         .toBe(1);
       expect(runs).toBe(1);
-      const audit = await bus.readStream(Streams.Audit, subjects.audit(taskId), AuditRecordSchema);
-      expect(audit.map((a) => a.type)).toEqual(['model.call']);
-      const events = await bus.readStream(Streams.Events, subjects.event(taskId), TaskEventSchema);
-      expect(events.filter((e) => e.type === 'step.note')).toHaveLength(1);
+      const message = await bus.jsm.streams.getMessage(Streams.Results, {
+        last_by_subj: subjects.result(taskId),
+      });
+      const stored = StepResultSchema.parse(message?.json());
+      expect(stored?.log?.audit.map((a) => a.type)).toEqual(['model.call']);
+      expect(stored?.log?.events.filter((e) => e.type === 'step.note')).toHaveLength(1);
     } finally {
       await host.drain();
       await agentBus.close();

@@ -20,6 +20,7 @@ import {
   type StepError,
   type StepResult,
   type TaskEvent,
+  type TaskLog,
   type TimerHandle,
   type Usage,
   type WorkConsumer,
@@ -38,9 +39,9 @@ export interface StepContext {
   agentId: string;
   /** Aborted when the task is cancelled, the step is aborted, or the process shuts down hard. */
   signal: AbortSignal;
-  /** A progress event for the task's event stream. */
+  /** A progress event for the task's journal (`model.delta` goes out live only). */
   emit(type: string, data?: Record<string, unknown>): void;
-  /** An audit record for the task's audit log. */
+  /** An audit record for the task's audit log (the journal). */
   audit(record: Omit<AuditRecord, 'v' | 'id' | 'taskId' | 'actor'> & { actor?: string }): void;
 }
 
@@ -108,7 +109,7 @@ export const HealthSchema = z.object({
 
 /**
  * Hosts roles in this process: pulls assignments with bounded concurrency (kept alive while busy),
- * publishes results, progress events and audit records, heartbeats, answers health probes, and aborts a
+ * publishes results (carrying the step's progress events and audit records), heartbeats, answers health probes, and aborts a
  * step when its task is cancelled.
  */
 export async function startAgentHost(options: AgentHostOptions): Promise<AgentHost> {
@@ -138,31 +139,18 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
   });
 
   /**
-   * Runs a step. Its progress events and audit records are sent before the call returns, so the result the
-   * caller publishes next (acknowledged) goes out after them on the same connection and its acknowledgement
-   * says the server has them too. `logged` settles once the records that needed acknowledgements of their
-   * own (too large for a message, through the object store) are stored, and those sent after them.
+   * Runs a step. Its progress events and audit records travel in its result and are stored with the
+   * transition that applies it: the result is the step's one durable write. Each event also goes out live as
+   * it happens (`troupe.live.<taskId>`, core NATS, for whoever watches the task now), and so does a model's
+   * streamed text, a few hundred characters at a time, which is not stored (the journal keeps the answer).
    */
-  const runStep = async (
-    assignment: StepAssignment,
-  ): Promise<{ result: StepResult; logged: Promise<unknown>; logAgain: () => Promise<unknown> }> => {
+  const runStep = async (assignment: StepAssignment): Promise<StepResult> => {
     const controller = new AbortController();
     const perTask = running.get(assignment.taskId) ?? new Map<string, AbortController>();
     perTask.set(assignment.stepKey, controller);
     running.set(assignment.taskId, perTask);
-    const pending: Array<Promise<unknown>> = [];
-    /** Every record this step appended, to send again when the connection drops under its result. */
-    const appendedLog: Array<Parameters<Bus['append']>> = [];
-    const send = (args: Parameters<Bus['append']>) => {
-      const appended = bus.append(...args);
-      if (appended) pending.push(appended);
-    };
-    const append = (...args: Parameters<Bus['append']>) => {
-      appendedLog.push(args);
-      send(args);
-    };
+    const log: TaskLog = { events: [], audit: [] };
     let eventSeq = 0;
-    let auditSeq = 0;
     let deltaText = '';
     const idBase = `${assignment.taskId}.${assignment.stepKey}.${assignment.attempt}`;
     const resultHeader = () => ({
@@ -173,72 +161,54 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
       attempt: assignment.attempt,
       agentId,
       finishedAt: clock.now(),
+      log,
     });
+    const event = (type: string, data: Record<string, unknown>): TaskEvent => ({
+      v: 1,
+      id: `${idBase}.ev${eventSeq++}`,
+      taskId: assignment.taskId,
+      type,
+      at: clock.now(),
+      stepKey: assignment.stepKey,
+      data: { agentId, attempt: assignment.attempt, ...data },
+    });
+    const flushDelta = (final: boolean) => {
+      if (!deltaText) return;
+      bus.publish(subjects.live(assignment.taskId), event('model.delta', { text: deltaText, final }));
+      deltaText = '';
+    };
     const ctx: StepContext = {
       assignment,
       agentId,
       signal: controller.signal,
       emit(type, data = {}) {
-        // Token deltas come many to a sentence: they go out coalesced, a few hundred characters at a time.
         if (type === 'model.delta') {
           deltaText += String(data['text'] ?? '');
-          if (deltaText.length < DELTA_CHUNK) return;
-          data = { ...data, text: deltaText };
-          deltaText = '';
-        } else if (deltaText) {
-          const text = deltaText;
-          deltaText = '';
-          ctx.emit('model.delta', { text, final: true });
+          if (deltaText.length >= DELTA_CHUNK) flushDelta(false);
+          return;
         }
-        const id = `${idBase}.ev${eventSeq++}`;
-        const event: TaskEvent = {
-          v: 1,
-          id,
-          taskId: assignment.taskId,
-          type,
-          at: clock.now(),
-          stepKey: assignment.stepKey,
-          data: { agentId, attempt: assignment.attempt, ...data },
-        };
-        append(subjects.event(assignment.taskId), event, { msgId: id });
+        flushDelta(true);
+        const stored = event(type, data);
+        log.events.push(stored);
+        bus.publish(subjects.live(assignment.taskId), stored);
       },
       audit(record) {
-        const id = `${idBase}.au${auditSeq++}`;
-        const full: AuditRecord = {
+        log.audit.push({
           v: 1,
-          id,
+          id: `${idBase}.au${log.audit.length}`,
           taskId: assignment.taskId,
           actor: `agent:${agentId}`,
           ...record,
-        };
-        // Alone: a re-run of the step (after a crash) finds the same message id for each audit record, so the
-        // audit log stores it once (events may be stored twice and are read once, by id).
-        append(subjects.audit(assignment.taskId), full, { msgId: id, alone: true });
+        });
       },
-    };
-    const logSubjects = [subjects.event(assignment.taskId), subjects.audit(assignment.taskId)];
-    const logged = () => {
-      // This step's subjects only: another step in flight keeps its records together for one message.
-      if (eventSeq + auditSeq > 0 && !bus.sendLogs(logSubjects)) pending.push(bus.flush());
-      return Promise.allSettled(pending);
-    };
-    // The same records under the same ids: the audit log stores each once, readers hand out events once.
-    const logAgain = () => {
-      pending.length = 0;
-      appendedLog.forEach(send);
-      return logged();
     };
     try {
       const outcome = await instrument(assignment, agentId, () => options.execute(ctx));
       markTimeline('executed', { taskId: assignment.taskId });
-      const result: StepResult = {
-        ...resultHeader(),
-        ok: true,
-        output: outcome.output,
-        usage: outcome.usage,
-      };
-      return { result, logged: logged(), logAgain };
+      flushDelta(true);
+      return { ...resultHeader(), ok: true, output: outcome.output, usage: outcome.usage };
     } catch (err) {
+      flushDelta(true);
       const failure: StepFailure = controller.signal.aborted
         ? {
             code: 'ABORTED',
@@ -247,13 +217,7 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
           }
         : classify(err);
       const error: StepError = { code: failure.code, message: failure.message, retryable: failure.retryable };
-      const result: StepResult = {
-        ...resultHeader(),
-        ok: false,
-        error,
-        ...(failure.usage ? { usage: failure.usage } : {}),
-      };
-      return { result, logged: logged(), logAgain };
+      return { ...resultHeader(), ok: false, error, ...(failure.usage ? { usage: failure.usage } : {}) };
     } finally {
       perTask.delete(assignment.stepKey);
       if (perTask.size === 0) running.delete(assignment.taskId);
@@ -270,9 +234,7 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
         handler: async (msg) => {
           inFlight++;
           try {
-            // The step's log goes out first; waiting for the server to confirm it before publishing the result
-            // would add a round trip to every hop without ordering anything the connection does not order.
-            const { result, logged, logAgain } = await runStep(msg.data);
+            const result = await runStep(msg.data);
             const publish = () =>
               bus.publishDurable(subjects.result(result.taskId), result, {
                 msgId: `result.${result.taskId}.${result.stepKey}.${result.attempt}`,
@@ -280,14 +242,14 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
             const published = publish();
             markTimeline('result-sent', { taskId: result.taskId });
             try {
-              await Promise.all([logged, published]);
+              await published;
             } catch (err) {
-              // The connection dropped under the result: the step's work is done, so its log and result go
-              // again once connected (same ids) instead of the step running again on redelivery.
+              // The connection dropped under the result: the step's work is done, so the result goes again
+              // once connected (same id) instead of the step running again on redelivery.
               if (!isBusError(err, BusErrorCode.Disconnected)) throw err;
               // Still down: the assignment comes back by redelivery, and the step runs again then.
               if (!(await bus.whenConnected(RESEND_WAIT_MS))) throw err;
-              await Promise.all([logAgain(), publish()]);
+              await publish();
             }
             handled++;
           } finally {

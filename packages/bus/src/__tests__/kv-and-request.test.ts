@@ -105,10 +105,10 @@ describe('KV, request/reply and large payloads on a real nats-server', () => {
 
   it('a payload over max_payload travels through the object store as a reference', async () => {
     const big = { v: 1, taskId: 'big', type: 'x', at: 1, data: { blob: 'x'.repeat(200_000) } };
-    await a.publishDurable(subjects.event('big'), big);
-    const [read] = await b.readStream('TROUPE_EVENTS', subjects.event('big'), TaskEventSchema);
+    await a.publishDurable(subjects.spans('big'), big);
+    const [read] = await b.readStream('TROUPE_SPANS', subjects.spans('big'), TaskEventSchema);
     expect(read?.data['blob']).toHaveLength(200_000);
-    expect(() => a.publish(subjects.event('big'), big)).toThrow(/too large/);
+    expect(() => a.publish(subjects.spans('big'), big)).toThrow(/too large/);
   });
 
   it('a core message that does not decode is dead-lettered and the subscription goes on', async () => {
@@ -129,8 +129,8 @@ describe('KV, request/reply and large payloads on a real nats-server', () => {
 
   it('tails a stream: stored messages first, then live ones, resumable from a sequence', async () => {
     const ev = (n: number) => ({ v: 1, taskId: 'tail', type: 'tick', at: n, data: { n } });
-    for (let n = 0; n < 3; n++) await a.publishDurable(subjects.event('tail'), ev(n));
-    const tail = await b.tailStream('TROUPE_EVENTS', subjects.event('tail'), TaskEventSchema);
+    for (let n = 0; n < 3; n++) await a.publishDurable(subjects.spans('tail'), ev(n));
+    const tail = await b.tailStream('TROUPE_SPANS', subjects.spans('tail'), TaskEventSchema);
     const seen: Array<{ seq: number; n: unknown }> = [];
     const reading = (async () => {
       for await (const item of tail) {
@@ -139,10 +139,10 @@ describe('KV, request/reply and large payloads on a real nats-server', () => {
       }
     })();
     await expect.poll(() => seen.length).toBe(3);
-    for (let n = 3; n < 5; n++) await a.publishDurable(subjects.event('tail'), ev(n));
+    for (let n = 3; n < 5; n++) await a.publishDurable(subjects.spans('tail'), ev(n));
     await reading;
     expect(seen.map((s) => s.n)).toEqual([0, 1, 2, 3, 4]);
-    const resumed = await b.readStreamWithSeq('TROUPE_EVENTS', subjects.event('tail'), TaskEventSchema, {
+    const resumed = await b.readStreamWithSeq('TROUPE_SPANS', subjects.spans('tail'), TaskEventSchema, {
       startSeq: seen[3]!.seq,
     });
     expect(resumed.map((r) => r.data.data['n'])).toEqual([3, 4]);

@@ -56,9 +56,9 @@ async function publishAcrossReconnects(
   }
 }
 
-/** The progress events stored for a task. */
+/** The records stored on a test subject. */
 const eventsOf = (bus: Bus, taskId: string) =>
-  bus.readStream(Streams.Events, subjects.event(taskId), TaskEventSchema, { limit: 10 });
+  bus.readStream(Streams.Spans, subjects.spans(taskId), TaskEventSchema, { limit: 10 });
 
 /** A server and a bus that redials every 50–60 ms while the server is away. */
 const startReconnectingBus = () => startTestBus({ bus: { reconnectWaitMs: 50, reconnectJitterMs: 10 } });
@@ -77,7 +77,7 @@ describe('server restarts and clusters', () => {
         for (let n = 0; n < 300; n++) {
           const event = { v: 1, taskId: 'restart', type: 'tick', at: n, data: { n } };
           // nats.js retries while the server is away.
-          await publishAcrossReconnects(bus, connection, subjects.event('restart'), event, {
+          await publishAcrossReconnects(bus, connection, subjects.spans('restart'), event, {
             msgId: `restart-${n}`,
             timeoutMs: 500,
             retries: 60,
@@ -94,7 +94,7 @@ describe('server restarts and clusters', () => {
       // The look-ups are about what the restarted server kept, so they go once the client is back.
       await reconnected;
       expect(await bus.hasTopology()).toBe(true);
-      const stored = await bus.readStream(Streams.Events, subjects.event('restart'), TaskEventSchema, {
+      const stored = await bus.readStream(Streams.Spans, subjects.spans('restart'), TaskEventSchema, {
         limit: 1000,
       });
       const storedNs = new Set(stored.map((e) => e.data['n'] as number));
@@ -114,9 +114,9 @@ describe('server restarts and clusters', () => {
       const { next } = trackConnection(bus);
       await server.stop();
       await next('disconnect');
-      // A log record (no request) and an acknowledged publish, written while several dials fail. nats.js
+      // A core message (no request) and an acknowledged publish, written while several dials fail. nats.js
       // dropped both at its next dial, and the publish waited for its timeout (30 s here, past the test's).
-      bus.append(subjects.event('offline'), {
+      bus.publish(subjects.spans('offline'), {
         v: 1,
         id: 'logged',
         taskId: 'offline',
@@ -125,7 +125,7 @@ describe('server restarts and clusters', () => {
         data: {},
       });
       const published = bus.publishDurable(
-        subjects.event('offline'),
+        subjects.spans('offline'),
         { v: 1, id: 'published', taskId: 'offline', type: 'tick', at: 2, data: {} },
         { msgId: 'published', timeoutMs: 30_000 },
       );
@@ -135,7 +135,7 @@ describe('server restarts and clusters', () => {
       await server.restart();
       await next('reconnect');
       // No request waits while the connection is down: the publish fails without being sent, the flush at
-      // the next dial (as in nats.js). The log record goes out once the client is back.
+      // the next dial (as in nats.js). The core message goes out once the client is back.
       const [publish, flush] = await outcomes;
       expect(publish).toMatchObject({ status: 'rejected', reason: { code: BusErrorCode.Disconnected } });
       expect(flush).toMatchObject({ status: 'rejected' });
@@ -156,7 +156,7 @@ describe('server restarts and clusters', () => {
       process.kill(server.pid!, 'SIGSTOP');
       const event = { v: 1, id: 'lost', taskId: 'lost', type: 'tick', at: 1, data: {} };
       const outcome = bus
-        .publishDurable(subjects.event('lost'), event, { msgId: 'lost-1', timeoutMs: 120_000 })
+        .publishDurable(subjects.spans('lost'), event, { msgId: 'lost-1', timeoutMs: 120_000 })
         .then(
           () => 'acknowledged',
           (err: unknown) => err,
@@ -168,7 +168,7 @@ describe('server restarts and clusters', () => {
       // Its frame may have died with the server or gone out after the reconnect: the caller sends it again
       // once connected, and its msgId keeps it single either way.
       await connection.whenConnected();
-      await bus.publishDurable(subjects.event('lost'), event, { msgId: 'lost-1' });
+      await bus.publishDurable(subjects.spans('lost'), event, { msgId: 'lost-1' });
       const stored = await eventsOf(bus, 'lost');
       expect(stored.map((e) => e.id)).toEqual(['lost']);
     },
@@ -190,10 +190,10 @@ describe('server restarts and clusters', () => {
         data: { n },
       });
       const publish = (n: number) =>
-        publishAcrossReconnects(bus, connection, subjects.event('tailed'), event(n), { msgId: `e${n}` });
+        publishAcrossReconnects(bus, connection, subjects.spans('tailed'), event(n), { msgId: `e${n}` });
       await publish(1);
       await publish(2);
-      const tail = await bus.tailStream(Streams.Events, subjects.event('tailed'), TaskEventSchema);
+      const tail = await bus.tailStream(Streams.Spans, subjects.spans('tailed'), TaskEventSchema);
       const read: Array<{ id: string | undefined; position: number }> = [];
       const reading = (async () => {
         for await (const { data, position } of tail) {

@@ -172,10 +172,10 @@ describe('runSupervisor on a real nats-server', () => {
         })
         .toBe(0);
       expect((await recordOf(bigOutput))!.seq).toBe(failed.seq);
-      const events = await small.bus.readStream(Streams.Events, subjects.event(bigOutput), TaskEventSchema);
-      expect(events.at(-1)).toMatchObject({ type: 'task.failed', data: { code: RECORD_TOO_LARGE } });
-      const audit = await small.bus.readStream(Streams.Audit, subjects.audit(bigOutput), AuditRecordSchema);
-      expect(audit.at(-1)).toMatchObject({ type: 'task.failed', decision: 'fail' });
+      const events = await small.bus.readJournal('events', { taskId: bigOutput }, TaskEventSchema);
+      expect(events.at(-1)?.data).toMatchObject({ type: 'task.failed', data: { code: RECORD_TOO_LARGE } });
+      const audit = await small.bus.readJournal('audit', { taskId: bigOutput }, AuditRecordSchema);
+      expect(audit.at(-1)?.data).toMatchObject({ type: 'task.failed', decision: 'fail' });
 
       // 40 KB of context: the first transition's record would hold the input twice. Nothing is dispatched.
       const bigInput = newTaskId();

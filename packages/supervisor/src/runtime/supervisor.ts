@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import {
   AbortSchema,
+  ProgressEventType,
   Buckets,
   BusError,
   BusErrorCode,
@@ -12,13 +13,12 @@ import {
   markTimeline,
   systemClock,
   TaskSubmitSchema,
-  type AuditRecord,
   type Bus,
   type Clock,
   type Control,
   type StepAssignment,
   type StepResult,
-  type TaskEvent,
+  type TaskLog,
   type TaskSubmit,
   type TimerHandle,
   type WorkConsumer,
@@ -32,12 +32,14 @@ import { isWorkflowError } from '../workflow/errors.js';
 import type { AnyWorkflow } from '../workflow/types.js';
 import { startSupervisorHeartbeat } from './supervisor-heartbeat.js';
 import { buildThread } from './thread.js';
+import { transitionLog } from './transition-log.js';
 import {
   TaskRecordSchema,
   taskKey,
   parseTaskKey,
   TERMINAL_STATUSES,
   WakeupSchema,
+  withLog,
   type TaskRecord,
   type Wakeup,
 } from './task-record.js';
@@ -112,18 +114,14 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
   let applied = 0;
   const duplicateWindowMs = bus.topology.duplicateWindowMs;
 
+  /**
+   * Carries out a stored transition's effects: its assignments and aborts. Its progress events and audit
+   * records are already stored, in the record's revision (the journal).
+   */
   const carryOut = async (record: TaskRecord, effects: readonly Effect[]) => {
     const { taskId, tenant } = record;
     const work: Array<Promise<unknown>> = [];
-    const assignments: Array<{ subject: string; assignment: StepAssignment; msgId: string }> = [];
-    let logged = false;
-    // Audit records go out before progress events: whoever sees a transition's event (a client waiting for
-    // task.completed) then finds its audit records stored too.
-    const ordered = [
-      ...effects.filter((e) => e.kind === 'audit'),
-      ...effects.filter((e) => e.kind !== 'audit'),
-    ];
-    for (const effect of ordered) {
+    for (const effect of effects) {
       switch (effect.kind) {
         case 'dispatch': {
           const assignment: StepAssignment = {
@@ -142,7 +140,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
             deadline: effect.deadline,
             dispatchedAt: effect.dispatchedAt,
           };
-          assignments.push({ subject: subjects.work(effect.role), assignment, msgId: effect.dispatchId });
+          work.push(bus.publishDurable(subjects.work(effect.role), assignment, { msgId: effect.dispatchId }));
           break;
         }
         case 'abort':
@@ -157,29 +155,9 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
             }),
           );
           break;
-        case 'event': {
-          const event: TaskEvent = {
-            v: 1,
-            id: effect.id,
-            taskId,
-            type: effect.type,
-            at: effect.at,
-            ...(effect.stepKey ? { stepKey: effect.stepKey } : {}),
-            data: effect.data,
-          };
-          const appended = bus.append(subjects.event(taskId), event, { msgId: effect.id });
-          if (appended) work.push(appended);
-          logged = true;
+        case 'event':
+        case 'audit':
           break;
-        }
-        case 'audit': {
-          const { kind: _kind, id: effectId, ...rest } = effect;
-          const audit: AuditRecord = { v: 1, id: effectId, taskId, ...rest };
-          const appended = bus.append(subjects.audit(taskId), audit, { msgId: effectId });
-          if (appended) work.push(appended);
-          logged = true;
-          break;
-        }
         case 'complete':
           if (effect.status === 'completed') metrics.taskCompleted({ workflow: record.workflow });
           else
@@ -192,10 +170,6 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
         }
       }
     }
-    // The log goes out before the assignments; their acknowledgements then also say the server has it.
-    if (logged && !(assignments.length > 0 && bus.sendLogs())) work.push(bus.flush());
-    for (const { subject, assignment, msgId } of assignments)
-      work.push(bus.publishDurable(subject, assignment, { msgId }));
     markTimeline('effects-sent', { taskId });
     await Promise.all(work);
   };
@@ -253,7 +227,8 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
     transition: Transition,
     label: string,
     unchanged?: (record: TaskRecord) => Promise<unknown> | undefined,
-  ): Promise<boolean> => inTurn(key, () => applyNow(key, transition, label, unchanged));
+    incoming?: TaskLog,
+  ): Promise<boolean> => inTurn(key, () => applyNow(key, transition, label, unchanged, incoming));
   /** Runs `fn` after everything queued before it for the same task in this process. */
   const inTurn = <T>(key: string, fn: () => Promise<T>): Promise<T> => {
     const previous = queues.get(key) ?? Promise.resolve();
@@ -272,6 +247,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
     transition: Transition,
     label: string,
     unchanged: ((record: TaskRecord) => Promise<unknown> | undefined) | undefined,
+    incoming: TaskLog | undefined,
   ): Promise<boolean> => {
     for (let attempt = 1; ; attempt++) {
       let entry = attempt === 1 ? cache.get(key) : undefined;
@@ -298,6 +274,11 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
       if (!changed) {
         // Another supervisor may have moved the task on since this copy was cached: decide on a fresh read.
         if (fromCache) continue;
+        // A result the task no longer waits for (a stale attempt) still brought its model calls' audit
+        // records: they are stored, in a revision that changes nothing else.
+        if (incoming && (incoming.audit.length > 0 || incoming.events.length > 0)) {
+          if (!(await storeLogOnly(key, entry, incoming))) continue;
+        }
         // The event was applied before (a redelivery). If its effects may not have gone out, send them again.
         if (record.snapshot !== undefined && now - record.updatedAt < duplicateWindowMs / 2) {
           await carryOut(record, engine.pendingEffects(record.snapshot));
@@ -308,7 +289,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
       const view = engine.status(snapshot);
       const complete = effects.find((e) => e.kind === 'complete');
       const next: TaskRecord = {
-        ...record,
+        ...withLog(record, transitionLog(record.taskId, effects, incoming)),
         status: view.status,
         updatedAt: now,
         seq: record.seq + 1,
@@ -338,6 +319,26 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
       }
       await written(key, record, { value: next, revision }, effects, label);
       return true;
+    }
+  };
+
+  /** Stores log records in a revision that changes nothing else; false when another write came first. */
+  const storeLogOnly = async (
+    key: string,
+    entry: { value: TaskRecord; revision: number },
+    log: TaskLog,
+  ): Promise<boolean> => {
+    try {
+      const value = withLog(entry.value, log);
+      const revision = await tasks.update(key, value, entry.revision);
+      if (value.status === 'running') remember(key, { value, revision });
+      return true;
+    } catch (err) {
+      if (err instanceof BusError && err.code === BusErrorCode.CasConflict) {
+        cache.delete(key);
+        return false;
+      }
+      throw err;
     }
   };
 
@@ -373,7 +374,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
   ): TaskRecord => {
     const view = engine.status(started.snapshot);
     return {
-      ...record,
+      ...withLog(record, transitionLog(record.taskId, started.effects)),
       status: view.status,
       updatedAt: now,
       seq: record.seq + 1,
@@ -423,12 +424,37 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
     return 'started';
   };
 
-  /** A record ended here, outside the workflow's own transitions (which end a task through the engine). */
+  /**
+   * A record ended here, outside the workflow's own transitions (which end a task through the engine), with
+   * the final event and audit record that say so.
+   */
   const endedRecord = (
     record: TaskRecord,
     status: 'failed' | 'cancelled',
     error: { code: string; message: string },
-  ): TaskRecord => ({ ...record, status, updatedAt: clock.now(), seq: record.seq + 1, error });
+  ): TaskRecord => {
+    const at = clock.now();
+    const seq = record.seq + 1;
+    const id = `${record.taskId}.${seq}.${error.code.toLowerCase()}`;
+    const type = status === 'failed' ? ProgressEventType.TaskFailed : ProgressEventType.TaskCancelled;
+    const log: TaskLog = {
+      events: [{ v: 1, id, taskId: record.taskId, type, at, data: error }],
+      audit: [
+        {
+          v: 1,
+          id,
+          taskId: record.taskId,
+          type,
+          at,
+          actor: 'supervisor',
+          decision: status === 'failed' ? 'fail' : 'cancel',
+          error: error.message,
+          data: { code: error.code },
+        },
+      ],
+    };
+    return { ...withLog(record, log), status, updatedAt: at, seq, error };
+  };
 
   /**
    * A transition whose record the server would refuse (the input and step outputs it keeps are over
@@ -449,7 +475,6 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
         "Keep its input and step outputs smaller, or raise the server's max_payload.",
     };
     const failed: TaskRecord = { ...endedRecord(stored.value, 'failed', error), wakeAt: null };
-    const at = failed.updatedAt;
     const write = (record: TaskRecord) =>
       stored.revision === undefined ? tasks.create(key, record) : tasks.update(key, record, stored.revision);
     try {
@@ -460,35 +485,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
       await write({ ...failed, input: { omitted: error.message } });
     }
     cache.delete(key);
-    const id = `${taskId}.${failed.seq}.too-large`;
-    bus.append(
-      subjects.audit(taskId),
-      {
-        v: 1,
-        id,
-        taskId,
-        type: 'task.failed',
-        at,
-        actor: 'supervisor',
-        decision: 'fail',
-        error: error.message,
-        data: { code: RECORD_TOO_LARGE },
-      } satisfies AuditRecord,
-      { msgId: `${id}.audit` },
-    );
-    bus.append(
-      subjects.event(taskId),
-      {
-        v: 1,
-        id,
-        taskId,
-        type: 'task.failed',
-        at,
-        data: error,
-      } satisfies TaskEvent,
-      { msgId: id },
-    );
-    await Promise.all([bus.flush(), scheduleWake(key, null, true, true)]);
+    await scheduleWake(key, null, true, true);
     metrics.taskFailed({ workflow, errorType: RECORD_TOO_LARGE });
     options.onTaskFinished?.(failed);
   };
@@ -643,6 +640,8 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
         return engine.apply(record.snapshot, event);
       },
       label,
+      undefined,
+      'ok' in data ? data.log : undefined,
     );
     if (!known) onError(new Error(`${label} for unknown task ${key}`), 'result');
   };

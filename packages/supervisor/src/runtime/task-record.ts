@@ -1,3 +1,4 @@
+import { TaskLogSchema, type TaskLog } from '@troupe/bus';
 import { z } from 'zod';
 
 export const TaskStatusSchema = z.enum([
@@ -14,7 +15,8 @@ export const TERMINAL_STATUSES: ReadonlySet<TaskRecordStatus> = new Set(['comple
 /**
  * A task as it lives in KV `troupe_tasks` under `<tenant>.<taskId>`: the engine's snapshot (which can rebuild
  * the effects of its last transition, to carry them out again after a crash) and the few fields the API
- * lists and filters by.
+ * lists and filters by. The bucket keeps every revision (the task journal): each carries in `log` the
+ * progress events and audit records its write added, so a transition is one durable write.
  */
 export const TaskRecordSchema = z.object({
   v: z.literal(1),
@@ -35,6 +37,8 @@ export const TaskRecordSchema = z.object({
   snapshot: z.unknown().optional(),
   result: z.unknown().optional(),
   error: z.object({ code: z.string(), message: z.string(), stepKey: z.string().optional() }).optional(),
+  /** What this revision added to the task's events and audit log (none: nothing). */
+  log: TaskLogSchema.optional(),
 });
 export type TaskRecord = z.infer<typeof TaskRecordSchema>;
 
@@ -46,3 +50,9 @@ export const parseTaskKey = (key: string) => {
   const dot = key.indexOf('.');
   return { tenant: key.slice(0, dot), taskId: key.slice(dot + 1) };
 };
+
+/** The record as one write stores it: with the log records this write adds, and none of an earlier one's. */
+export function withLog(record: TaskRecord, log: TaskLog | undefined): TaskRecord {
+  const { log: _earlier, ...rest } = record;
+  return log && (log.events.length > 0 || log.audit.length > 0) ? { ...rest, log } : rest;
+}
