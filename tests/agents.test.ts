@@ -220,16 +220,14 @@ describe('real agent processes on the offline model', () => {
     // The record is written before the transition's events and audit records go out: wait for them.
     await expect
       .poll(async () =>
-        (await readJournal(bus, 'events', taskId, TaskEventSchema, { limit: 5000 })).map(
-          (e) => e.type,
-        ),
+        (await readJournal(bus, 'events', taskId, TaskEventSchema, { limit: 5000 })).map((e) => e.type),
       )
       .toContain('budget.exceeded');
     await expect
       .poll(async () =>
-        (
-          await readJournal(bus, 'audit', taskId, AuditRecordSchema, { limit: 5000 })
-        ).some((r) => r.decision === 'stop'),
+        (await readJournal(bus, 'audit', taskId, AuditRecordSchema, { limit: 5000 })).some(
+          (r) => r.decision === 'stop',
+        ),
       )
       .toBe(true);
   }, 120_000);

@@ -610,10 +610,15 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
       await read(principal, id);
       let records;
       try {
-        records = await bus.readJournal('audit', { tenant: principal.tenant, taskId: id }, AuditRecordSchema, {
-          ...(query.after !== undefined ? { after: query.after } : {}),
-          limit: query.limit,
-        });
+        records = await bus.readJournal(
+          'audit',
+          { tenant: principal.tenant, taskId: id },
+          AuditRecordSchema,
+          {
+            ...(query.after !== undefined ? { after: query.after } : {}),
+            limit: query.limit,
+          },
+        );
       } catch (err) {
         throw unavailable(`reading the audit log of task ${id}`, err);
       }

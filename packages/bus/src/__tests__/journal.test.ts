@@ -5,7 +5,14 @@ import { startTestBus } from '@troupe/bus/testing';
 
 const Entry = z.object({ n: z.number(), log: z.unknown().optional() });
 
-const event = (taskId: string, n: number) => ({ v: 1 as const, id: `e${n}`, taskId, type: 'tick', at: n, data: { n } });
+const event = (taskId: string, n: number) => ({
+  v: 1 as const,
+  id: `e${n}`,
+  taskId,
+  type: 'tick',
+  at: n,
+  data: { n },
+});
 const audit = (taskId: string, n: number) => ({
   v: 1 as const,
   id: `a${n}`,
@@ -40,7 +47,12 @@ describe('the task journal (KV troupe_tasks with every revision kept)', () => {
     });
     expect(after.map((e) => e.data.id)).toEqual(['e2', 'e3']);
     const everyTask = await t.bus.readJournal('events', {}, TaskEventSchema);
-    expect(everyTask.map((e) => `${e.data.taskId}:${e.data.id}`)).toEqual(['t1:e1', 't1:e2', 't2:e9', 't1:e3']);
+    expect(everyTask.map((e) => `${e.data.taskId}:${e.data.id}`)).toEqual([
+      't1:e1',
+      't1:e2',
+      't2:e9',
+      't1:e3',
+    ]);
   });
 
   it('tails a task: stored records, then each new revision’s', async () => {
