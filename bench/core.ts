@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { offlineRole, rawRole } from './src/pipeline.js';
+import { resultsDir } from './src/paths.js';
 import { createProcessPool } from './src/process-pool.js';
 import { formatHopTimeline } from './src/hop-timeline.js';
 import { loadLine, runHopLatency } from './src/sections/hop-latency.js';
@@ -17,7 +18,7 @@ import { startTroupeCluster } from './src/troupe-harness.js';
 const { values: args } = parseArgs({
   options: {
     profile: { type: 'boolean', default: false },
-    'results-dir': { type: 'string', default: join(import.meta.dirname, 'results', 'core') },
+    'results-dir': { type: 'string', default: join(resultsDir, 'core') },
   },
 });
 const log = (text: string) => process.stdout.write(`${text}\n`);

@@ -6,10 +6,10 @@
  *   pnpm bench --quick    # smaller counts, for trying the harness out
  */
 import { writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { machineInfo, waitForQuietCpu } from './src/machine.js';
+import { resultsDir as defaultResultsDir } from './src/paths.js';
 import { offlineRole, rawRole } from './src/pipeline.js';
 import { createProcessPool } from './src/process-pool.js';
 import { formatTable, recordedMarkdown, recordMarkdown, writeResult } from './src/report.js';
@@ -34,11 +34,10 @@ import { PIPELINE_STEPS } from './src/step-work.js';
 import { atLeast, atMost, type Target } from './src/targets.js';
 import { startTroupeCluster } from './src/troupe-harness.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    'results-dir': { type: 'string', default: join(here, 'results') },
+    'results-dir': { type: 'string', default: defaultResultsDir },
     'redis-port': { type: 'string', default: '6379' },
   },
 });
