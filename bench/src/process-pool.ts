@@ -8,8 +8,7 @@ import { benchDir } from './paths.js';
  * A child process entry point of the benchmark, built: `dist/src/processes/<name>.js` (from
  * `src/processes/<name>.ts`), which loads the Troupe packages from their `dist/` as a deployment does.
  */
-export const childScript = (name: string): string =>
-  join(benchDir, 'dist', 'src', 'processes', `${name}.js`);
+export const childScript = (name: string): string => join(benchDir, 'dist', 'src', 'processes', `${name}.js`);
 
 export interface Child {
   readonly name: string;
