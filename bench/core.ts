@@ -1,15 +1,19 @@
 /**
- * `pnpm bench:core`: only Troupe's hop latency, one-agent-per-role throughput and the CPU profiles of the
- * supervisor and one agent, beside the bus floor (the same hop on bare nats.js) — the loop to iterate on when
- * working on speed. `pnpm bench` is the full run.
+ * `pnpm bench:core`: only Troupe's hop latency, one-agent-per-role throughput, the scaling of steps that wait
+ * 50 ms, and the CPU profiles of the supervisor and one agent, beside the bus floor (the same hop on bare
+ * nats.js), with the #16 targets these figures judge — the loop to iterate on when working on speed.
+ * `pnpm bench` is the full run.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { offlineRole, rawRole } from './src/pipeline.js';
+import { resultsDir } from './src/paths.js';
 import { createProcessPool } from './src/process-pool.js';
 import { formatHopTimeline } from './src/hop-timeline.js';
 import { loadLine, runHopLatency } from './src/sections/hop-latency.js';
-import { runProfiledBurst, runThroughputRound } from './src/sections/throughput.js';
+import { runProfiledBurst, runThroughputRound, runWaitingScaling } from './src/sections/throughput.js';
+import { formatTable } from './src/report.js';
+import { WritePathLimits, writePathTargets } from './src/targets.js';
 import { runBusFloor } from './src/sections/bus-floor.js';
 import { PIPELINE_STEPS } from './src/step-work.js';
 import { startTroupeCluster } from './src/troupe-harness.js';
@@ -17,7 +21,7 @@ import { startTroupeCluster } from './src/troupe-harness.js';
 const { values: args } = parseArgs({
   options: {
     profile: { type: 'boolean', default: false },
-    'results-dir': { type: 'string', default: join(import.meta.dirname, 'results', 'core') },
+    'results-dir': { type: 'string', default: join(resultsDir, 'core') },
   },
 });
 const log = (text: string) => process.stdout.write(`${text}\n`);
@@ -57,10 +61,48 @@ for (const [name, b] of [
     `${name}: ${b.tasksPerSec} tasks/s; writes/task ${JSON.stringify(b.writesPerTask)}; CPU ms/task ${JSON.stringify(b.cpuMsPerTask)}`,
   );
 }
+const waiting = await runWaitingScaling(cluster, {
+  waitMs: WritePathLimits.waitMs,
+  concurrency: 4,
+  tasks: 300,
+  warmUp: 40,
+});
+log(
+  `steps that wait ${waiting.waitMs} ms, ${waiting.concurrency} at a time per agent: steady tasks/s runAgent ` +
+    `${waiting.one.offline.steadyTasksPerSec} → ${waiting.two.offline.steadyTasksPerSec} (${waiting.scaling.offline}×), ` +
+    `bare host ${waiting.one.raw.steadyTasksPerSec} → ${waiting.two.raw.steadyTasksPerSec} (${waiting.scaling.raw}×) ` +
+    'with 1 → 2 agents per role',
+);
 const floor = await runBusFloor(pool, { tasks: 200, warmUp: 200, burst: 500, repeats: 1 });
 log(
   `bus floor (the hop on bare nats.js): task p50 ${floor.latency.p50} p99 ${floor.latency.p99} ms; ` +
     `${floor.burst.tasksPerSec} tasks/s; CPU ms/task ${JSON.stringify(floor.burst.cpuMsPerTask)}`,
+);
+log(
+  formatTable(
+    'Targets of #16 that bench:core measures (pnpm bench runs LangGraph.js and the supervisor cost too)',
+    ['target', 'measured', 'ratio', 'result'],
+    writePathTargets({
+      runAgent: {
+        tasksPerSec: burst.offline.tasksPerSec,
+        cpuMsPerTask: burst.offline.cpuMsPerTask['total']!,
+        writesPerTask: burst.offline.writesPerTask['total']!,
+        p50: hop.offline.task.p50,
+        p99: hop.offline.task.p99,
+      },
+      floor: {
+        tasksPerSec: floor.burst.tasksPerSec,
+        cpuMsPerTask: floor.burst.cpuMsPerTask['total']!,
+        p50: floor.latency.p50,
+        p99: floor.latency.p99,
+      },
+      waiting: {
+        waitMs: waiting.waitMs,
+        one: waiting.one.offline.steadyTasksPerSec,
+        two: waiting.two.offline.steadyTasksPerSec,
+      },
+    }).map((t) => [t.target, t.measured, t.ratio, t.verdict]),
+  ),
 );
 if (args.profile) {
   const profiled = await runProfiledBurst(cluster, {

@@ -3,9 +3,9 @@
  * 10,000-span traces and the tasks page with 200 live tasks, in headless Chromium. Needs the dashboard built
  * (`pnpm --filter @troupe/dashboard build`) and Debian's chromium. Results in `results/dashboard-render.json`.
  */
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { waitForQuietCpu } from './src/machine.js';
+import { resultsDir } from './src/paths.js';
 import { formatTable, writeResult } from './src/report.js';
 import {
   dashboardTargets,
@@ -16,7 +16,7 @@ import {
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    'results-dir': { type: 'string', default: join(import.meta.dirname, 'results') },
+    'results-dir': { type: 'string', default: resultsDir },
   },
 });
 const log = (text: string) => process.stdout.write(`${text}\n`);

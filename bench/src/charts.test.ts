@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { benchCharts, escapeXml, niceTicks, readBenchResults, renderBarChart, Palette } from './charts.js';
+import { benchCharts, escapeXml, niceTicks, renderBarChart, Palette } from './charts.js';
+import { currentFiguresMarkdown, withCurrentFigures } from './current-figures.js';
+import { readBenchResults } from './results.js';
 
 const benchDir = fileURLToPath(new URL('..', import.meta.url));
 const imgDir = join(benchDir, '..', 'docs', 'img');
@@ -95,5 +97,17 @@ describe('the benchmark charts', () => {
     expect(niceTicks(28.7)).toEqual([0, 10, 20, 30]);
     expect(niceTicks(6.24)).toEqual([0, 2, 4, 6, 8]);
     expect(niceTicks(0)).toEqual([0, 1]);
+  });
+});
+
+describe('the current figures docs/benchmarks.md opens with', () => {
+  it('are those of the result files (run `pnpm --filter @troupe/bench bench:charts` after a bench run)', () => {
+    const page = readFileSync(join(benchDir, '..', 'docs', 'benchmarks.md'), 'utf8');
+    const generated = currentFiguresMarkdown(readBenchResults(join(benchDir, 'results')));
+    expect(
+      withCurrentFigures(page, generated) === page,
+      'docs/benchmarks.md is out of date: run pnpm --filter @troupe/bench bench:charts',
+    ).toBe(true);
+    expect(page.indexOf(generated)).toBeLessThan(page.indexOf('![')); // the table comes before the charts
   });
 });

@@ -2,97 +2,10 @@
  * The benchmark figures as SVG charts for docs/benchmarks.md, from the result files `pnpm bench` writes
  * (bench/results/*.json). Hand-written SVG, no dependency: horizontal bars (grouped or stacked), labels, a
  * value at the end of each bar, a light grid. Pure: `benchCharts(results)` returns the files' names and text;
- * `bench/charts.ts` reads the results and writes them to docs/img/.
+ * `bench/charts.ts` reads the results (`readBenchResults`) and writes them to docs/img/.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { z } from 'zod';
 import { formatNumber } from './report.js';
-
-// ---- the result files, as far as the charts read them -----------------------------------------------------
-
-const Latency = z.object({ p50: z.number(), p99: z.number() }).loose();
-const Machine = z
-  .object({
-    git: z.object({ commit: z.string(), changedFiles: z.number() }).loose(),
-    cpu: z.string(),
-    cores: z.number(),
-    natsServer: z.string().optional(),
-  })
-  .loose();
-
-const PeerRow = z
-  .object({
-    system: z.string(),
-    latency: Latency,
-    burst: z
-      .object({ tasksPerSec: z.number(), cpuMsPerTask: z.record(z.string(), z.number()).optional() })
-      .loose(),
-  })
-  .loose();
-
-export const PeersResultSchema = z
-  .object({
-    date: z.string(),
-    quick: z.boolean(),
-    machine: Machine,
-    result: z.object({ troupe: z.array(PeerRow), peers: z.array(PeerRow) }).loose(),
-  })
-  .loose();
-export type PeersResult = z.infer<typeof PeersResultSchema>;
-
-const Render = z.object({ renderMs: z.number(), firstRowMs: z.number() }).loose();
-export const DashboardRenderResultSchema = z
-  .object({
-    date: z.string(),
-    quick: z.boolean(),
-    result: z
-      .object({
-        browser: z.string(),
-        traces: z.array(
-          z
-            .object({
-              spans: z.number(),
-              pageLoad: Render,
-              fromList: Render,
-              click: z.object({ p50: z.number() }).loose(),
-              scrollWheel: z.object({ p95Ms: z.number() }).loose(),
-            })
-            .loose(),
-        ),
-      })
-      .loose(),
-  })
-  .loose();
-export type DashboardRenderResult = z.infer<typeof DashboardRenderResultSchema>;
-
-export interface BenchResults {
-  peers: PeersResult;
-  /** Section 8, when `pnpm bench:dashboard` has run. */
-  dashboard?: DashboardRenderResult;
-}
-
-/** Reads the result files the charts need; fails naming the file when one is missing or has another shape. */
-export function readBenchResults(resultsDir: string): BenchResults {
-  const read = <T>(file: string, schema: z.ZodType<T>): T => {
-    const path = join(resultsDir, file);
-    const parsed = schema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new Error(
-        `${path}: "${issue?.path.join('.')}" ${issue?.message ?? 'is not what the charts read'}`,
-      );
-    }
-    return parsed.data;
-  };
-  const dashboardFile = 'dashboard-render.json';
-  return {
-    peers: read('peers.json', PeersResultSchema),
-    ...(existsSync(join(resultsDir, dashboardFile))
-      ? { dashboard: read(dashboardFile, DashboardRenderResultSchema) }
-      : {}),
-  };
-}
+import type { BenchResults, PeerRow, PeersResult } from './results.js';
 
 // ---- a horizontal bar chart -------------------------------------------------------------------------------
 
@@ -318,7 +231,7 @@ function machineLine(r: PeersResult): string {
 interface System {
   label: string;
   colour: string;
-  row: z.infer<typeof PeerRow>;
+  row: PeerRow;
 }
 
 function systems(r: PeersResult): System[] {

@@ -10,9 +10,16 @@ import { firstPayload, PIPELINE_STEPS, type PipelineStep, type StepPayload } fro
  *   the model call, schema validation, guardrails, audit and progress events all run;
  * - `bench-<step>-raw`: the bare agent host (`startAgentHost`) running `stepWork`, the same trivial function
  *   the LangGraph and BullMQ pipelines run: the like-for-like comparison of coordination alone.
+ * Both exist once more as `-waiting` roles, for agents whose steps wait like a model call.
  */
 export const offlineRole = (step: PipelineStep | 'research-slow'): string => `bench-${step}`;
 export const rawRole = (step: PipelineStep): string => `bench-${step}-raw`;
+/**
+ * The same roles again, served by agents whose every step waits (the offline model's latency, or a wait
+ * before the bare step): how throughput scales with agents when steps are slow like model calls.
+ */
+export const waitingRole = (step: PipelineStep): string => `bench-${step}-waiting`;
+export const rawWaitingRole = (step: PipelineStep): string => `bench-${step}-raw-waiting`;
 
 const SummaryOutput = z.object({ summary: z.string(), score: z.number() });
 const CheckOutput = z.object({
@@ -30,17 +37,23 @@ function summaryRole(name: string, what: string): Role {
   });
 }
 
-/** The offline-model roles by name (a process serves one of them). */
-export const benchRoles: Readonly<Record<string, Role>> = {
-  [offlineRole('fetch')]: summaryRole(offlineRole('fetch'), 'collect what is known about the question'),
-  [offlineRole('parse')]: summaryRole(offlineRole('parse'), 'pick out the facts in the previous step'),
-  [offlineRole('score')]: summaryRole(offlineRole('score'), 'score the facts of the previous step'),
-  [offlineRole('check')]: defineRole({
-    name: offlineRole('check'),
+/** The four pipeline roles, named by `roleOf`. */
+const pipelineRoles = (roleOf: (step: PipelineStep) => string): Record<string, Role> => ({
+  [roleOf('fetch')]: summaryRole(roleOf('fetch'), 'collect what is known about the question'),
+  [roleOf('parse')]: summaryRole(roleOf('parse'), 'pick out the facts in the previous step'),
+  [roleOf('score')]: summaryRole(roleOf('score'), 'score the facts of the previous step'),
+  [roleOf('check')]: defineRole({
+    name: roleOf('check'),
     description: 'Benchmark role: checks the result (its confidence decides whether a person must look).',
     instructions: 'You check the previous step. Answer with a verdict, your confidence and notes.',
     output: CheckOutput,
   }),
+});
+
+/** The offline-model roles by name (a process serves one of them). */
+export const benchRoles: Readonly<Record<string, Role>> = {
+  ...pipelineRoles(offlineRole),
+  ...pipelineRoles(waitingRole),
   [offlineRole('research-slow')]: summaryRole(
     offlineRole('research-slow'),
     'research one sub-question (on a model with latency)',
@@ -50,12 +63,12 @@ export const benchRoles: Readonly<Record<string, Role>> = {
 const Input = z.object({ question: z.string().min(1) });
 
 /** Step i of the offline pipeline: its input is the question and the previous step's output. */
-const offlineSteps = (gate: boolean) =>
+const offlineSteps = (gate: boolean, roleOf: (step: PipelineStep) => string = offlineRole) =>
   PIPELINE_STEPS.map((step, i) => {
     const previous = i > 0 ? PIPELINE_STEPS[i - 1] : undefined;
     return {
       id: step,
-      role: offlineRole(step),
+      role: roleOf(step),
       ...(previous ? { needs: [previous] } : {}),
       input: (ctx: { input: { question: string }; outputs: Readonly<Record<string, unknown>> }) => ({
         question: ctx.input.question,
@@ -76,22 +89,46 @@ export const pipelineWorkflow = defineWorkflow({
   result: ({ outputs }) => outputs['check'],
 });
 
+/** The same four steps on bare agent hosts running the trivial `stepWork` the peers run. */
+const rawSteps = (roleOf: (step: PipelineStep) => string) =>
+  PIPELINE_STEPS.map((step, i) => {
+    const previous = i > 0 ? PIPELINE_STEPS[i - 1] : undefined;
+    return {
+      id: step,
+      role: roleOf(step),
+      ...(previous ? { needs: [previous] } : {}),
+      input: (ctx: { input: { question: string }; outputs: Readonly<Record<string, unknown>> }) =>
+        previous ? (ctx.outputs[previous] as StepPayload) : firstPayload(ctx.input.question),
+    };
+  });
+
 /** The same four steps with the same trivial `stepWork` the peers run, on bare agent hosts. */
 export const rawPipelineWorkflow = defineWorkflow({
   name: 'bench-pipeline-raw',
   version: 1,
   description: 'Four sequential steps running the shared trivial step function.',
   input: Input,
-  steps: PIPELINE_STEPS.map((step, i) => {
-    const previous = i > 0 ? PIPELINE_STEPS[i - 1] : undefined;
-    return {
-      id: step,
-      role: rawRole(step),
-      ...(previous ? { needs: [previous] } : {}),
-      input: (ctx: { input: { question: string }; outputs: Readonly<Record<string, unknown>> }) =>
-        previous ? (ctx.outputs[previous] as StepPayload) : firstPayload(ctx.input.question),
-    };
-  }),
+  steps: rawSteps(rawRole),
+  result: ({ outputs }) => outputs['check'],
+});
+
+/** The pipeline on agents whose steps wait like a model call (`waitingRole`). */
+export const waitingPipelineWorkflow = defineWorkflow({
+  name: 'bench-pipeline-waiting',
+  version: 1,
+  description: 'The four offline-model steps, each waiting like a model call.',
+  input: Input,
+  steps: offlineSteps(false, waitingRole),
+  result: ({ outputs }) => outputs['check'],
+});
+
+/** The bare-host pipeline whose steps wait before `stepWork` (`rawWaitingRole`). */
+export const rawWaitingPipelineWorkflow = defineWorkflow({
+  name: 'bench-pipeline-raw-waiting',
+  version: 1,
+  description: 'The four bare-host steps, each waiting like a model call before the shared step function.',
+  input: Input,
+  steps: rawSteps(rawWaitingRole),
   result: ({ outputs }) => outputs['check'],
 });
 
@@ -139,6 +176,8 @@ export const fanOutWorkflows = {
 export const benchWorkflows: readonly AnyWorkflow[] = [
   pipelineWorkflow,
   rawPipelineWorkflow,
+  waitingPipelineWorkflow,
+  rawWaitingPipelineWorkflow,
   parkedWorkflow,
   ...Object.values(fanOutWorkflows),
 ] as unknown as readonly AnyWorkflow[];

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Session } from 'node:inspector/promises';
 import { SourceMap } from 'node:module';
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -17,8 +18,7 @@ type NatsConnection = Bus['nc'];
  * (see `recordTimeline`), and the V8 CPU profiler — the same
  * sampling profiler and `.cpuprofile` format as `node --cpu-prof`, started and stopped through the
  * inspector so that a profile covers exactly one measured run rather than the process's start-up.
- * (`--cpu-prof` cannot be passed to these children: Node 20 refuses it in NODE_OPTIONS and `spawnTs`
- * takes no node flags.)
+ * (`--cpu-prof` would profile the whole process, start-up included; Node 20 also refuses it in NODE_OPTIONS.)
  */
 export const ProbeCommandSchema = z.discriminatedUnion('cmd', [
   z.object({ cmd: z.literal('memory') }),
@@ -71,30 +71,51 @@ function nameFromSource(line: string | undefined): string | undefined {
   return m?.[1];
 }
 
+/** A script's source map: inline (tsx) or a `.js.map` file beside built JavaScript, its sources made absolute URLs. */
+function readSourceMap(url: string, sourceMapURL: string): SourceMap | undefined {
+  try {
+    if (sourceMapURL.startsWith('data:')) {
+      return new SourceMap(
+        JSON.parse(Buffer.from(sourceMapURL.slice(sourceMapURL.indexOf(',') + 1), 'base64').toString()),
+      );
+    }
+    if (!url.startsWith('file:')) return undefined;
+    const mapUrl = new URL(sourceMapURL, url);
+    const payload = JSON.parse(readFileSync(fileURLToPath(mapUrl), 'utf8')) as {
+      sources: string[];
+      sourceRoot?: string;
+    };
+    const root = new URL(payload.sourceRoot ?? '', mapUrl);
+    return new SourceMap({
+      ...payload,
+      sourceRoot: '',
+      sources: payload.sources.map((source) => new URL(source, root).href),
+    } as ConstructorParameters<typeof SourceMap>[0]);
+  } catch {
+    // A map that is missing or does not parse leaves the frames as they are.
+    return undefined;
+  }
+}
+
 /**
- * The sources run through tsx, which hands V8 generated code: point the profile's frames of TypeScript
- * files at their original line (through the inline source maps the debugger reports) and name the
- * anonymous ones after the source line that defines them.
+ * V8 runs generated code (tsx's, or the build's in dist/): point the profile's frames at their TypeScript
+ * line (through the source maps the debugger reports) and name the anonymous ones after the source line that
+ * defines them.
  */
 async function mapToSources(session: Session, nodes: readonly ProfileNodeLike[]): Promise<void> {
   const maps = new Map<string, SourceMap>();
   const sources = new Map<string, string[] | undefined>();
-  const sourceLines = (path: string) => {
+  const sourceLines = (source: string) => {
+    const path = source.startsWith('file:') ? fileURLToPath(source) : source;
     if (!sources.has(path))
       sources.set(path, existsSync(path) ? readFileSync(path, 'utf8').split('\n') : undefined);
     return sources.get(path);
   };
   const onScript = (message: { params: { url: string; sourceMapURL?: string } }) => {
     const { url, sourceMapURL } = message.params;
-    if (!url.endsWith('.ts') || !sourceMapURL?.startsWith('data:')) return;
-    try {
-      const payload = JSON.parse(
-        Buffer.from(sourceMapURL.slice(sourceMapURL.indexOf(',') + 1), 'base64').toString(),
-      );
-      maps.set(url, new SourceMap(payload));
-    } catch {
-      // A map that does not parse leaves the frames as they are.
-    }
+    if (!sourceMapURL || url.includes('/node_modules/')) return;
+    const map = readSourceMap(url, sourceMapURL);
+    if (map) maps.set(url, map);
   };
   session.on('Debugger.scriptParsed', onScript);
   await session.post('Debugger.enable');

@@ -1,21 +1,40 @@
-import { fileURLToPath } from 'node:url';
-import { spawnTs, type TsProcess } from '@troupe/bus/testing';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnNode, spawnTs, type NodeProcess } from '@troupe/bus/testing';
 import { BenchError, BenchErrorCode } from './errors.js';
+import { benchDir } from './paths.js';
 
-/** A child process entry point of the benchmark (`src/processes/<name>.ts`). */
-export const childScript = (name: string): string =>
-  fileURLToPath(new URL(`./processes/${name}.ts`, import.meta.url));
+/**
+ * A child process entry point of the benchmark, built: `dist/src/processes/<name>.js` (from
+ * `src/processes/<name>.ts`), which loads the Troupe packages from their `dist/` as a deployment does.
+ */
+export const childScript = (name: string): string => join(benchDir, 'dist', 'src', 'processes', `${name}.js`);
 
 export interface Child {
   readonly name: string;
-  readonly proc: TsProcess;
+  readonly proc: NodeProcess;
   readonly pid: number;
 }
 
+/**
+ * Built JavaScript with plain `node`; a `.ts` file (another package's own benchmark, which has no build)
+ * from its sources through tsx.
+ */
+function spawnChild(file: string, env: Record<string, string>): NodeProcess {
+  if (file.endsWith('.ts')) return spawnTs(file, { env });
+  if (!existsSync(file)) {
+    throw new BenchError(
+      BenchErrorCode.InvalidOptions,
+      `${file} is missing: build the benchmark first (pnpm --filter "@troupe/bench..." build; pnpm bench does)`,
+    );
+  }
+  return spawnNode(file, { env });
+}
+
 export interface ProcessPool extends AsyncDisposable {
-  /** Spawns a TypeScript file (see `childScript`) and waits for its `ready` line. */
+  /** Spawns a built child (see `childScript`) and waits for its `ready` line. */
   start(name: string, file: string, env: Record<string, string>, readyTimeoutMs?: number): Promise<Child>;
-  /** Spawns a TypeScript file and waits for it to exit 0; resolves with its stdout. */
+  /** Spawns a built child (or a `.ts` file) and waits for it to exit 0; resolves with its stdout. */
   run(name: string, file: string, env: Record<string, string>, timeoutMs?: number): Promise<string>;
   /** SIGTERM, then SIGKILL after `graceMs`. */
   stop(child: Child, graceMs?: number): Promise<void>;
@@ -53,7 +72,7 @@ export function createProcessPool(): ProcessPool {
       return [...children];
     },
     async start(name, file, env, readyTimeoutMs = 90_000) {
-      const proc = spawnTs(file, { env: { ...env, BENCH_CHILD_NAME: name } });
+      const proc = spawnChild(file, { ...env, BENCH_CHILD_NAME: name });
       const child: Child = { name, proc, pid: proc.child.pid ?? -1 };
       children.add(child);
       try {
@@ -71,7 +90,7 @@ export function createProcessPool(): ProcessPool {
       return child;
     },
     async run(name, file, env, timeoutMs = 120_000) {
-      const proc = spawnTs(file, { env: { ...env, BENCH_CHILD_NAME: name } });
+      const proc = spawnChild(file, { ...env, BENCH_CHILD_NAME: name });
       const child: Child = { name, proc, pid: proc.child.pid ?? -1 };
       children.add(child);
       const timer = setTimeout(() => proc.child.kill('SIGKILL'), timeoutMs);

@@ -32,6 +32,19 @@ export function stepWork(step: string, input: StepPayload): StepPayload {
   };
 }
 
+/**
+ * `stepWork` after waiting `waitMs`, as a step that calls a model would (the offline model's `latencyMs` is
+ * the same wait for `runAgent`); 0 runs it at once.
+ */
+export async function waitingStepWork(
+  step: string,
+  input: StepPayload,
+  waitMs: number,
+): Promise<StepPayload> {
+  if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+  return stepWork(step, input);
+}
+
 /** The four steps of the pipeline, in order, in every system. */
 export const PIPELINE_STEPS = ['fetch', 'parse', 'score', 'check'] as const;
 export type PipelineStep = (typeof PIPELINE_STEPS)[number];

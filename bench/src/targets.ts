@@ -1,12 +1,16 @@
+import { formatNumber } from './report.js';
 import { round } from './stats.js';
 
 export interface Target {
   target: string;
   measured: string;
-  /** measured ÷ limit for an upper bound, measured ÷ floor for a lower bound. */
-  ratio: number;
+  /**
+   * The measure over what the target compares it with: the bus floor's, LangGraph's, the previous run's, or
+   * a fixed limit. Absent when there is nothing to divide by (a reference of 0, or no reading).
+   */
+  ratio?: number;
   pass: boolean;
-  /** How far off a miss is, in words. */
+  /** PASS, or how far off a miss is, in words. */
   verdict: string;
 }
 
@@ -48,4 +52,189 @@ export function atLeast(
       ? 'PASS'
       : `MISS: ${ratio}× the floor (needs ${round(floor / Math.max(value, 1e-9), 1)}× more)`,
   };
+}
+
+/** `value` ÷ `reference` must be at least (or at most) `bound`. */
+export function ratioTarget(o: {
+  target: string;
+  value: number;
+  reference: number;
+  /** What `reference` is, for the measured column: `the floor's`, `LangGraph's`, `the limit`. */
+  referenceName: string;
+  direction: 'atLeast' | 'atMost';
+  bound: number;
+  unit: string;
+}): Target {
+  const ratio = o.reference > 0 ? round(o.value / o.reference, 2) : undefined;
+  const limit = o.bound * o.reference;
+  const pass = o.direction === 'atLeast' ? o.value >= limit : o.value <= limit;
+  const miss =
+    ratio === undefined
+      ? 'MISS'
+      : o.direction === 'atLeast'
+        ? `MISS: needs ${round(o.bound / Math.max(ratio, 1e-9), 2)}× more`
+        : `MISS: ${round(ratio / o.bound, 2)}× over`;
+  return {
+    target: o.target,
+    measured: `${formatNumber(o.value)} ${o.unit} vs ${o.referenceName} ${formatNumber(o.reference)} ${o.unit}`,
+    ...(ratio === undefined ? {} : { ratio }),
+    pass,
+    verdict: pass ? 'PASS' : miss,
+  };
+}
+
+/** A target this run has no figures for (a section that did not run, or result files from before it). */
+export const notMeasured = (target: string, why: string): Target => ({
+  target,
+  measured: why,
+  pass: false,
+  verdict: 'NOT MEASURED',
+});
+
+/** The targets of issue #16, as ratios to figures measured in the same run. */
+export const WritePathLimits = {
+  /** runAgent's tasks/s ≥ this × the bus floor's. */
+  throughputOverFloor: 0.6,
+  /** runAgent's tasks/s ≥ this × LangGraph.js with SQLite in one process. */
+  throughputOverLanggraph: 1.5,
+  /** runAgent's CPU per task ≤ this × the floor's. */
+  cpuOverFloor: 2,
+  /** Durable writes (JetStream sequence numbers) per 4-step task. */
+  writesPerTask: 16,
+  /** One task at a time: runAgent's p50 and p99 ≤ these × the floor's. */
+  p50OverFloor: 1.5,
+  p99OverFloor: 2,
+  /** Steps that wait like a model call: 2 agents per role ≥ this × the throughput of 1. */
+  waitingScaling: 1.9,
+  /** How long such a step waits. */
+  waitMs: 50,
+} as const;
+
+/** What the #16 targets read: runAgent (offline model, one agent process per role) and its references. */
+export interface WritePathFigures {
+  runAgent: { tasksPerSec: number; cpuMsPerTask: number; writesPerTask: number; p50: number; p99: number };
+  floor: { tasksPerSec: number; cpuMsPerTask: number; p50: number; p99: number };
+  langgraphSqlite?: { tasksPerSec: number };
+  /** Per task parked at awaiting_review, this run's and the previous run's (the committed result file). */
+  parked?: {
+    heapBytesPerTask: number;
+    kvBytesPerTask: number;
+    previous?: { heapBytesPerTask: number; kvBytesPerTask: number; commit: string };
+  };
+  /** Steady tasks/s of the pipeline whose steps wait `waitMs`, with 1 and 2 agent processes per role. */
+  waiting?: { waitMs: number; one: number; two: number };
+}
+
+/** The #16 targets, each with what was measured, its ratio and PASS or MISS. */
+export function writePathTargets(f: WritePathFigures): Target[] {
+  const L = WritePathLimits;
+  const floor = "the floor's";
+  const targets: Target[] = [
+    ratioTarget({
+      target: `throughput ≥ ${L.throughputOverFloor}× the bus floor's`,
+      value: f.runAgent.tasksPerSec,
+      reference: f.floor.tasksPerSec,
+      referenceName: floor,
+      direction: 'atLeast',
+      bound: L.throughputOverFloor,
+      unit: 'tasks/s',
+    }),
+    f.langgraphSqlite
+      ? ratioTarget({
+          target: `throughput ≥ ${L.throughputOverLanggraph}× LangGraph.js with SQLite (one process)`,
+          value: f.runAgent.tasksPerSec,
+          reference: f.langgraphSqlite.tasksPerSec,
+          referenceName: "LangGraph's",
+          direction: 'atLeast',
+          bound: L.throughputOverLanggraph,
+          unit: 'tasks/s',
+        })
+      : notMeasured(
+          `throughput ≥ ${L.throughputOverLanggraph}× LangGraph.js with SQLite (one process)`,
+          'LangGraph.js did not run (pnpm bench runs it)',
+        ),
+    ratioTarget({
+      target: `CPU per task ≤ ${L.cpuOverFloor}× the floor's`,
+      value: f.runAgent.cpuMsPerTask,
+      reference: f.floor.cpuMsPerTask,
+      referenceName: floor,
+      direction: 'atMost',
+      bound: L.cpuOverFloor,
+      unit: 'ms',
+    }),
+    ratioTarget({
+      target: `durable writes per 4-step task ≤ ${L.writesPerTask}`,
+      value: f.runAgent.writesPerTask,
+      reference: L.writesPerTask,
+      referenceName: 'the limit',
+      direction: 'atMost',
+      bound: 1,
+      unit: 'writes',
+    }),
+    ratioTarget({
+      target: `one task at a time: p50 ≤ ${L.p50OverFloor}× the floor's`,
+      value: f.runAgent.p50,
+      reference: f.floor.p50,
+      referenceName: floor,
+      direction: 'atMost',
+      bound: L.p50OverFloor,
+      unit: 'ms',
+    }),
+    ratioTarget({
+      target: `one task at a time: p99 ≤ ${L.p99OverFloor}× the floor's`,
+      value: f.runAgent.p99,
+      reference: f.floor.p99,
+      referenceName: floor,
+      direction: 'atMost',
+      bound: L.p99OverFloor,
+      unit: 'ms',
+    }),
+  ];
+  const heap = "supervisor heap per parked task within the previous run's";
+  const kv = "KV per parked task (tasks + wake-ups) within the previous run's";
+  const previous = f.parked?.previous;
+  if (!f.parked) {
+    const why = 'the supervisor-cost section did not run (pnpm bench runs it)';
+    targets.push(notMeasured(heap, why), notMeasured(kv, why));
+  } else if (!previous) {
+    const why = 'no previous run in bench/results/supervisor-cost.json to compare with';
+    targets.push(notMeasured(heap, why), notMeasured(kv, why));
+  } else {
+    const referenceName = `${previous.commit}'s`;
+    targets.push(
+      ratioTarget({
+        target: heap,
+        value: f.parked.heapBytesPerTask,
+        reference: previous.heapBytesPerTask,
+        referenceName,
+        direction: 'atMost',
+        bound: 1,
+        unit: 'B',
+      }),
+      ratioTarget({
+        target: kv,
+        value: f.parked.kvBytesPerTask,
+        reference: previous.kvBytesPerTask,
+        referenceName,
+        direction: 'atMost',
+        bound: 1,
+        unit: 'B',
+      }),
+    );
+  }
+  const scaling = `steps that wait ${f.waiting?.waitMs ?? L.waitMs} ms: 2 agents per role ≥ ${L.waitingScaling}× the throughput of 1`;
+  targets.push(
+    f.waiting
+      ? ratioTarget({
+          target: scaling,
+          value: f.waiting.two,
+          reference: f.waiting.one,
+          referenceName: '1 agent per role',
+          direction: 'atLeast',
+          bound: L.waitingScaling,
+          unit: 'tasks/s',
+        })
+      : notMeasured(scaling, 'the result files are from before this measure'),
+  );
+  return targets;
 }

@@ -35,6 +35,8 @@ export interface BurstResult {
   tasks: number;
   wallMs: number;
   tasksPerSec: number;
+  /** From the first submit to the first outcome: the time the pipeline took to fill. */
+  firstMs: number;
   /** Submit → outcome of each task, in milliseconds. */
   latencies: number[];
 }
@@ -81,7 +83,9 @@ export interface AgentSpec {
   role: string;
   /** The bare-host role served on the same connection, and its pipeline step. */
   raw?: { role: string; step: string };
+  /** How long every step waits, like a model call: the offline model's latency and the bare step's wait. */
   latencyMs?: number;
+  /** Steps at a time per process; 64 unless given (the agents' own default is 4). */
   concurrency?: number;
 }
 
@@ -321,6 +325,7 @@ export async function startTroupeCluster(pool: ProcessPool): Promise<TroupeClust
         tasks: count,
         wallMs,
         tasksPerSec: (count / wallMs) * 1000,
+        firstMs: Math.min(...times) - start,
         latencies: times.map((at, i) => at - tasks[i]!.submittedAt),
         taskIds: tasks.map((t) => t.taskId),
       };

@@ -1,12 +1,13 @@
 // One agent process for the pipeline steps in AGENTS (a JSON array, usually of one): for each, the real agent
 // runtime on the offline model (`bench-<step>`) and, on the same connection, a bare agent host running the
-// shared step function (`bench-<step>-raw`).
+// shared step function (`bench-<step>-raw`). OFFLINE_LATENCY_MS makes every step wait that long: the offline
+// model's latency, and a wait before the bare step's function.
 import { connect, type Usage } from '@troupe/bus';
 import { defineAgent, runAgent, startAgentHost } from '@troupe/agents';
 import { initTelemetry } from '@troupe/telemetry';
 import { benchRoles } from '../pipeline.js';
 import { serveProbe } from '../probe.js';
-import { stepWork, type StepPayload } from '../step-work.js';
+import { waitingStepWork, type StepPayload } from '../step-work.js';
 
 interface Spec {
   role: string;
@@ -46,7 +47,11 @@ const raw =
         roles: [...stepOf.keys()],
         concurrency,
         execute: async (ctx) => ({
-          output: stepWork(stepOf.get(ctx.assignment.role)!, ctx.assignment.input as StepPayload),
+          output: await waitingStepWork(
+            stepOf.get(ctx.assignment.role)!,
+            ctx.assignment.input as StepPayload,
+            latencyMs,
+          ),
           usage,
         }),
       })

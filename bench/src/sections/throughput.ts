@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import { cpuPer, readCpu } from '../cpu-time.js';
 import { z } from 'zod';
 import { formatProfileSummary, summariseCpuProfile, type ProfileSummary } from '../cpu-profile.js';
-import { pipelineWorkflow, rawPipelineWorkflow } from '../pipeline.js';
+import {
+  pipelineWorkflow,
+  rawPipelineWorkflow,
+  rawWaitingPipelineWorkflow,
+  rawWaitingRole,
+  waitingPipelineWorkflow,
+  waitingRole,
+} from '../pipeline.js';
+import type { Child } from '../process-pool.js';
 import { askProbe } from '../probe.js';
 import { round, summarise, type LatencySummary } from '../stats.js';
 import { PIPELINE_STEPS } from '../step-work.js';
@@ -14,6 +22,11 @@ export interface BurstFigures {
   tasks: number;
   wallMs: number;
   tasksPerSec: number;
+  /**
+   * Tasks/s from the first task's end to the last's: the rate once the pipeline is full, without the time
+   * it took to fill (one task's latency), which weighs on short runs of slow steps.
+   */
+  steadyTasksPerSec: number;
   stepsPerSec: number;
   /** Submit → completed of each task of the burst (queueing included). */
   latency: LatencySummary;
@@ -45,6 +58,7 @@ async function burst(cluster: TroupeCluster, workflow: string, tasks: number): P
     tasks,
     wallMs: round(b.wallMs, 1),
     tasksPerSec: round(b.tasksPerSec, 1),
+    steadyTasksPerSec: round(((tasks - 1) / Math.max(1e-9, b.wallMs - b.firstMs)) * 1000, 1),
     stepsPerSec: round(b.tasksPerSec * PIPELINE_STEPS.length, 1),
     latency: summarise(b.latencies),
     writesPerTask: writesPerTask(before, after, tasks),
@@ -68,17 +82,84 @@ async function medianBurst(cluster: TroupeCluster, workflow: string, tasks: numb
  */
 export async function runThroughputRound(
   cluster: TroupeCluster,
-  o: { agentsPerRole: number; tasks: number; warmUp: number; repeats: number },
+  o: {
+    agentsPerRole: number;
+    tasks: number;
+    warmUp: number;
+    repeats: number;
+    /** The runAgent and bare-host workflows; the 4-step pipeline's unless given. */
+    workflows?: { offline: string; raw: string };
+  },
 ): Promise<ThroughputRound> {
+  const workflows = o.workflows ?? { offline: pipelineWorkflow.name, raw: rawPipelineWorkflow.name };
   const run = async (workflow: string) => {
     await cluster.burst(workflow, o.warmUp);
     return medianBurst(cluster, workflow, o.tasks, o.repeats);
   };
   return {
     agentsPerRole: o.agentsPerRole,
-    offline: await run(pipelineWorkflow.name),
-    raw: await run(rawPipelineWorkflow.name),
+    offline: await run(workflows.offline),
+    raw: await run(workflows.raw),
   };
+}
+
+export interface WaitingScaling {
+  /** How long every step waited (the offline model's latency; the bare step's wait). */
+  waitMs: number;
+  /** Steps at a time per agent process. */
+  concurrency: number;
+  one: ThroughputRound;
+  two: ThroughputRound;
+  /** Steady tasks/s (see `BurstFigures.steadyTasksPerSec`) with 2 agent processes per role over 1. */
+  scaling: { offline: number; raw: number };
+}
+
+/**
+ * The pipeline with steps that wait `waitMs` like a model call, on agents of their own (the `-waiting`
+ * roles, `concurrency` steps at a time each): one agent process per role, then two. Waiting, not CPU,
+ * bounds these runs, so a second agent per role should double the rate unless coordination gets in the way.
+ */
+export async function runWaitingScaling(
+  cluster: TroupeCluster,
+  o: { waitMs: number; concurrency: number; tasks: number; warmUp: number },
+): Promise<WaitingScaling> {
+  const startCopy = (copy: number) =>
+    Promise.all(
+      PIPELINE_STEPS.map((step) =>
+        cluster.startAgent(`agent-${step}-waiting-${copy}`, {
+          role: waitingRole(step),
+          raw: { role: rawWaitingRole(step), step },
+          latencyMs: o.waitMs,
+          concurrency: o.concurrency,
+        }),
+      ),
+    );
+  const measure = (agentsPerRole: number) =>
+    runThroughputRound(cluster, {
+      agentsPerRole,
+      tasks: o.tasks,
+      warmUp: o.warmUp,
+      repeats: 1,
+      workflows: { offline: waitingPipelineWorkflow.name, raw: rawWaitingPipelineWorkflow.name },
+    });
+  const started: Child[] = [];
+  try {
+    started.push(...(await startCopy(1)));
+    const one = await measure(1);
+    started.push(...(await startCopy(2)));
+    const two = await measure(2);
+    const ratio = (a: BurstFigures, b: BurstFigures) =>
+      round(a.steadyTasksPerSec / Math.max(1e-9, b.steadyTasksPerSec), 2);
+    return {
+      waitMs: o.waitMs,
+      concurrency: o.concurrency,
+      one,
+      two,
+      scaling: { offline: ratio(two.offline, one.offline), raw: ratio(two.raw, one.raw) },
+    };
+  } finally {
+    await Promise.all(started.map((c) => cluster.stopChild(c)));
+  }
 }
 
 export interface ProfiledRun {

@@ -4,6 +4,8 @@ export { freePort } from '../free-port.js';
 export { createSimulatedClock } from '../clock.js';
 export { spawnTs, tsNodeArgs, repoRoot } from './spawn-ts.js';
 export type { TsProcess } from './spawn-ts.js';
+export { spawnNode } from './spawn-node.js';
+export type { NodeProcess, SpawnNodeOptions } from './spawn-node.js';
 export { watchChild } from './child-output.js';
 export type { ChildOutput, ChildExit } from './child-output.js';
 export { startTestBus } from './test-bus.js';

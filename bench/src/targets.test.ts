@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { writePathTargets, type WritePathFigures } from './targets.js';
+
+/** Figures that meet every #16 target exactly at its bound. */
+const atTheBounds: WritePathFigures = {
+  runAgent: { tasksPerSec: 600, cpuMsPerTask: 2, writesPerTask: 16, p50: 6, p99: 20 },
+  floor: { tasksPerSec: 1_000, cpuMsPerTask: 1, p50: 4, p99: 10 },
+  langgraphSqlite: { tasksPerSec: 400 },
+  parked: {
+    heapBytesPerTask: 500,
+    kvBytesPerTask: 4_000,
+    previous: { heapBytesPerTask: 500, kvBytesPerTask: 4_000, commit: 'abc1234' },
+  },
+  waiting: { waitMs: 50, one: 80, two: 152 },
+};
+
+describe('the #16 targets', () => {
+  it('pass at their bounds, each with its ratio to what it is compared with', () => {
+    const targets = writePathTargets(atTheBounds);
+    expect(targets.map((t) => t.verdict)).toEqual(Array(9).fill('PASS'));
+    expect(targets.map((t) => t.ratio)).toEqual([0.6, 1.5, 2, 1, 1.5, 2, 1, 1, 1.9]);
+  });
+
+  it('miss past them and say by how much', () => {
+    const targets = writePathTargets({
+      ...atTheBounds,
+      runAgent: { tasksPerSec: 300, cpuMsPerTask: 6, writesPerTask: 34, p50: 14, p99: 28 },
+      waiting: { waitMs: 50, one: 80, two: 120 },
+    });
+    const byName = (part: string) => targets.find((t) => t.target.includes(part))!;
+    expect(byName("the bus floor's")).toMatchObject({
+      pass: false,
+      ratio: 0.3,
+      verdict: 'MISS: needs 2× more',
+    });
+    expect(byName('CPU per task')).toMatchObject({ pass: false, ratio: 6, verdict: 'MISS: 3× over' });
+    expect(byName('durable writes')).toMatchObject({ pass: false, ratio: 2.13 });
+    expect(byName('2 agents per role')).toMatchObject({ pass: false, ratio: 1.5 });
+  });
+
+  it('name what was not measured instead of passing it', () => {
+    const { langgraphSqlite: _l, parked: _p, waiting: _w, ...core } = atTheBounds;
+    const targets = writePathTargets(core);
+    const notMeasured = targets.filter((t) => t.verdict === 'NOT MEASURED');
+    expect(notMeasured.map((t) => t.target)).toEqual([
+      'throughput ≥ 1.5× LangGraph.js with SQLite (one process)',
+      "supervisor heap per parked task within the previous run's",
+      "KV per parked task (tasks + wake-ups) within the previous run's",
+      'steps that wait 50 ms: 2 agents per role ≥ 1.9× the throughput of 1',
+    ]);
+    expect(notMeasured.every((t) => !t.pass)).toBe(true);
+  });
+});
