@@ -8,7 +8,7 @@ import {
   type TaskEvent,
   type TaskOptions,
 } from '@troupe/bus';
-import { spawnTs, startTestBus, type NatsServer, type TestBus } from '@troupe/bus/testing';
+import { spawnTs, startTestBus, type NatsServer, type TestBus, natsHandles } from '@troupe/bus/testing';
 import { fixture, followTaskEnds, readTask, submitTask } from './fixtures/troupe.js';
 import { readJournal } from './fixtures/journal.js';
 
@@ -119,7 +119,7 @@ describe('real agent processes on the offline model', () => {
     // The agent exits once its result is stored; the supervisor applies it a moment later.
     await expect.poll(async () => (await record(first))?.status, { timeout: 30_000 }).toBe('completed');
     expect((await record(second))?.status).toBe('running');
-    const info = await bus.jsm.consumers.info(Streams.Work, 'work-assistant');
+    const info = await natsHandles(bus).jsm.consumers.info(Streams.Work, 'work-assistant');
     expect(info.num_ack_pending).toBe(0);
     expect(info.num_pending).toBe(1);
   }, 120_000);
@@ -197,7 +197,7 @@ describe('real agent processes on the offline model', () => {
       (r) => r.decision === 'dispatch' && r.at > (audit.find((x) => x.decision === 'cancel')?.at ?? 0),
     );
     expect(dispatchedAfter).toEqual([]);
-    const analyst = await bus.jsm.streams.info(Streams.Work, { subjects_filter: subjects.work('analyst') });
+    const analyst = await natsHandles(bus).jsm.streams.info(Streams.Work, { subjects_filter: subjects.work('analyst') });
     expect(analyst.state.subjects?.[subjects.work('analyst')] ?? 0).toBe(0);
   }, 120_000);
 

@@ -1,14 +1,10 @@
-export { connect, Bus } from './bus.js';
-export type {
-  BusOptions,
-  PublishOptions,
-  DurablePublishOptions,
-  RequestOptions,
-  Incoming,
-  WorkConsumerOptions,
-  StreamReadOptions,
-  StoredRecord,
-} from './bus.js';
+export { connect } from './connect.js';
+export type { BusOptions } from './connect.js';
+export type { Bus } from './bus.js';
+export type { PublishOptions, DurablePublishOptions, DurableAck } from './publisher.js';
+export type { RequestOptions, SubscribeOptions, Incoming, BusSubscription, RawReply } from './subscriber.js';
+export type { WorkConsumerOptions, DurableConsumerOptions } from './work-consumers.js';
+export type { StreamReadOptions, StoredRecord, StreamTail } from './stream-reader.js';
 export { LOG_SLOTS, journal, journalRecords } from './journal.js';
 export type { JournalFilter, JournalKind } from './journal.js';
 export type { ConnectOptions } from './options.js';
@@ -31,7 +27,7 @@ export { setTraceHooks, traceHooks } from './trace-hooks.js';
 export type { TraceHooks, HeaderCarrier } from './trace-hooks.js';
 export { Streams, Buckets, Consumers } from './topology.js';
 export type { TopologyOptions, ResolvedTopology } from './topology.js';
-export { TypedKv } from './kv.js';
+export type { TypedKv } from './kv.js';
 export type { KvChange, KvWatchOptions } from './kv.js';
 export type { KvEntry, CasUpdate, CasOptions } from './kv.js';
 export type { WorkMessage, WorkHandler, WorkConsumer } from './work-queue.js';

@@ -31,7 +31,9 @@ export function isWrongLastSequence(err: unknown): boolean {
 export interface KvIo {
   guard: <R>(request: () => Promise<R>, what: string) => Promise<R>;
   maxValueBytes: () => number;
-  /** How many stored messages match a key filter (one per key: Troupe's buckets keep one revision). */
+  /** The keys that hold a value, matching a filter. */
+  listKeys: (filter: string) => Promise<string[]>;
+  /** How many keys have stored messages matching a filter. */
   countKeys: (filter: string) => Promise<number>;
 }
 
@@ -51,18 +53,14 @@ export interface KvWatchOptions {
   updatesOnly?: boolean;
 }
 
-/** A KV bucket whose values are JSON validated by a schema. */
+/** A KV bucket whose values are JSON validated by a schema; made by `bus.kv(bucket, schema)`. */
 export class TypedKv<T> {
+  /** @internal */
   constructor(
-    readonly kv: KV,
+    private readonly kv: KV,
     readonly bucket: string,
     private readonly schema: z.ZodType<T>,
-    private readonly listKeys: (filter: string) => Promise<string[]>,
-    private readonly io: KvIo = {
-      guard: (request) => request(),
-      maxValueBytes: () => Infinity,
-      countKeys: async () => 0,
-    },
+    private readonly io: KvIo,
   ) {}
 
   /** The value as stored; PAYLOAD_TOO_LARGE, naming the key and both sizes, when the server would refuse it. */
@@ -202,6 +200,6 @@ export class TypedKv<T> {
 
   /** The keys that hold a value (deleted ones left out), matching `filter`: `*` and `>` as in subjects. */
   async keys(filter = '>'): Promise<string[]> {
-    return this.listKeys(filter);
+    return this.io.listKeys(filter);
   }
 }

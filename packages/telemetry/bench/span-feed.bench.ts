@@ -11,7 +11,7 @@
 import { pathToFileURL } from 'node:url';
 import { NoopSpanProcessor } from '@opentelemetry/sdk-trace';
 import { connect, subjects, type Bus } from '@troupe/bus';
-import { startNatsServer, type NatsServer } from '@troupe/bus/testing';
+import { startNatsServer, type NatsServer, natsHandles } from '@troupe/bus/testing';
 import { decodeSpanBatch, initTelemetry, withAgentSpan, withToolSpan, type Telemetry } from '../src/index.js';
 
 export interface SpanFeedBenchRow {
@@ -127,10 +127,10 @@ export async function runSpanFeedBench(options: SpanFeedBenchOptions = {}): Prom
     // The subscriber shares this process (its socket reads are in the CPU figures, so they are an upper
     // bound); it only keeps the messages during the run and decodes them afterwards.
     const received: Uint8Array[] = [];
-    const sub = consumer.nc.subscribe(subjects.allSpans(), {
+    const sub = natsHandles(consumer).nc.subscribe(subjects.allSpans(), {
       callback: (_err, msg) => void received.push(msg.data),
     });
-    await consumer.nc.flush();
+    await consumer.flush();
     const feedBus = bus;
     const telemetry = initTelemetry({
       serviceName: 'bench',
@@ -140,13 +140,13 @@ export async function runSpanFeedBench(options: SpanFeedBenchOptions = {}): Prom
     const feed = telemetry.spanFeed;
     let droppedBefore = 0;
     const result = await measure('SDK + span feed to NATS', telemetry, o, async () => {
-      await feedBus.nc.flush();
-      await consumer.nc.flush();
+      await feedBus.flush();
+      await consumer.flush();
       received.length = 0;
       droppedBefore = feed?.stats().dropped ?? 0;
     });
-    await bus.nc.flush();
-    await consumer.nc.flush();
+    await bus.flush();
+    await consumer.flush();
     sub.unsubscribe();
     await consumer.close();
     rows.push({

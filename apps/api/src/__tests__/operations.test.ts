@@ -1,6 +1,6 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { connect } from '@troupe/bus';
-import { startNatsServer } from '@troupe/bus/testing';
+import { startNatsServer, natsHandles } from '@troupe/bus/testing';
 import { createClient, ProblemSchema } from '@troupe/client';
 import { describe, expect, it } from 'vitest';
 import { createApi, isApiError, startApi } from '../index.js';
@@ -102,7 +102,7 @@ describe('OpenAPI and operations', () => {
     // The bus reconnects by itself and the API is ready again.
     let ready = await call('GET', '/readyz');
     for (let i = 0; i < 100 && ready.status !== 200; i++) {
-      await troupe.bus.nc.flush().catch(() => undefined);
+      await troupe.bus.flush().catch(() => undefined);
       ready = await call('GET', '/readyz');
     }
     expect(ready.status).toBe(200);
@@ -156,7 +156,7 @@ describe('OpenAPI and operations', () => {
     });
     try {
       expect(api.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-      expect(api.bus.nc.info?.port).toBe(server.port);
+      expect(natsHandles(api.bus).nc.info?.port).toBe(server.port);
       const unauthorized = await fetch(`${api.url}/v1/tasks`);
       expect(unauthorized.status).toBe(401);
       expect(ProblemSchema.parse(await unauthorized.json()).status).toBe(401);

@@ -85,10 +85,10 @@ describe('tasks over HTTP', () => {
     expect([...page.records, ...rest.records].map((r) => r.seq)).toEqual(audit.records.map((r) => r.seq));
 
     await telemetry.forceFlush();
-    await troupe.bus.nc.flush();
+    await troupe.bus.flush();
     let trace = await clientFor(KEYS.acmeReader).trace(accepted.id);
     for (let i = 0; i < 20 && trace.spans.length === 0; i++) {
-      await troupe.bus.nc.flush();
+      await troupe.bus.flush();
       trace = await clientFor(KEYS.acmeReader).trace(accepted.id);
     }
     expect(trace.traceId).toBe(task.metadata['traceId']);

@@ -64,12 +64,12 @@ async function publishSpans(...records: SpanRecord[]): Promise<void> {
     subjects.spans(records[0]!.traceId),
     new TextEncoder().encode(JSON.stringify(records)),
   );
-  await troupe.bus.nc.flush();
+  await troupe.bus.flush();
 }
 
 async function flushSpans(): Promise<void> {
   await telemetry.forceFlush();
-  await troupe.bus.nc.flush();
+  await troupe.bus.flush();
 }
 
 async function submit(workflow: string): Promise<{ id: string; traceId: string }> {

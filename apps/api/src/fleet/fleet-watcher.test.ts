@@ -1,5 +1,5 @@
 import { Buckets, HeartbeatSchema, type Heartbeat } from '@troupe/bus';
-import { createSimulatedClock, startTestBus } from '@troupe/bus/testing';
+import { createSimulatedClock, startTestBus, natsHandles } from '@troupe/bus/testing';
 import { describe, expect, it } from 'vitest';
 import { FleetRates } from './fleet-rates.js';
 import { createFleetWatcher, type FleetHeartbeats } from './fleet-watcher.js';
@@ -42,7 +42,7 @@ describe('FleetWatcher on a real nats-server', () => {
     const WAIT = { timeout: 10_000 };
     // Watches of the bucket someone listens to (a stopped watch's consumer lingers until the server drops it).
     const consumers = async () =>
-      (await bus.jsm.consumers.list('KV_troupe_agents').next()).filter((c) => c.push_bound).length;
+      (await natsHandles(bus).jsm.consumers.list('KV_troupe_agents').next()).filter((c) => c.push_bound).length;
 
     const seen1: string[][] = [];
     const seen2: string[][] = [];

@@ -162,7 +162,7 @@ async function natsConnected(bus: Bus, clock: Clock): Promise<boolean> {
   let timer;
   try {
     return await Promise.race([
-      bus.nc.rtt().then(() => true),
+      bus.rtt().then(() => true),
       new Promise<boolean>((resolve) => {
         timer = clock.setTimeout(() => resolve(false), 2_000);
       }),

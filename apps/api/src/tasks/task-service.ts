@@ -412,19 +412,17 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
 
   /** The tenant's task ids, newest first (for ids made by the API). */
   const taskIds = async (tenant: string): Promise<string[]> => {
-    // The tenant's keys are the subjects of the bucket's stream: one stream-info request with a subject
-    // filter lists them all, where KV keys() reads a message per task. Task records are never deleted, so
-    // every subject is a task.
-    const prefix = `$KV.${Buckets.Tasks}.${tenant}.`;
-    let subjectsOf: Record<string, number>;
+    // One request lists the tenant's keys with their counts, where KV keys() reads a message per task.
+    // Task records are never deleted, so every key is a task.
+    const prefix = `${tenant}.`;
+    let keys: Map<string, number>;
     try {
-      const info = await bus.jsm.streams.info(`KV_${Buckets.Tasks}`, { subjects_filter: `${prefix}*` });
-      subjectsOf = info.state.subjects ?? {};
+      keys = await bus.keyCounts(Buckets.Tasks, `${prefix}*`);
     } catch (err) {
       throw unavailable('listing tasks', err);
     }
-    return Object.keys(subjectsOf)
-      .map((subject) => subject.slice(prefix.length))
+    return [...keys.keys()]
+      .map((key) => key.slice(prefix.length))
       .sort()
       .reverse();
   };
@@ -505,19 +503,8 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
     signal: AbortSignal,
   ): AsyncGenerator<TaskRecord, void, undefined> {
     const kv = await tasks();
-    const watcher = await kv.kv.watch({ key: taskKey(record.tenant, record.taskId) });
-    const stop = () => watcher.stop();
-    signal.addEventListener('abort', stop, { once: true });
-    try {
-      if (signal.aborted) return;
-      for await (const entry of watcher) {
-        if (entry.operation !== 'PUT') continue;
-        const parsed = TaskRecordSchema.safeParse(entry.json());
-        if (parsed.success) yield parsed.data;
-      }
-    } finally {
-      signal.removeEventListener('abort', stop);
-      watcher.stop();
+    for await (const change of kv.watch(taskKey(record.tenant, record.taskId), { signal })) {
+      if (change.type === 'value') yield change.value;
     }
   }
 

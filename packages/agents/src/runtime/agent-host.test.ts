@@ -12,7 +12,7 @@ import {
   type StepAssignment,
   type TimelineMark,
 } from '@troupe/bus';
-import { createSimulatedClock, startTestBus } from '@troupe/bus/testing';
+import { createSimulatedClock, startTestBus, natsHandles } from '@troupe/bus/testing';
 import { startAgentHost } from './agent-host.js';
 
 /**
@@ -112,10 +112,10 @@ describe('startAgentHost on a real nats-server', () => {
       proxy.cut();
       // One result stored (sent again once connected), from the one run, carrying its audit record and event.
       await expect
-        .poll(async () => (await bus.jsm.streams.info(Streams.Results)).state.messages, { timeout: 20_000 })
+        .poll(async () => (await natsHandles(bus).jsm.streams.info(Streams.Results)).state.messages, { timeout: 20_000 })
         .toBe(1);
       expect(runs).toBe(1);
-      const message = await bus.jsm.streams.getMessage(Streams.Results, {
+      const message = await natsHandles(bus).jsm.streams.getMessage(Streams.Results, {
         last_by_subj: subjects.result(taskId),
       });
       const stored = StepResultSchema.parse(message?.json());

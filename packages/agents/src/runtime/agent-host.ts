@@ -316,11 +316,7 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
     inFlight,
     uptimeMs: clock.now() - startedAt,
   });
-  const healthSub = bus.nc.subscribe(subjects.health(agentId), {
-    callback: (_err, msg) => {
-      msg.respond(JSON.stringify(health()));
-    },
-  });
+  const healthSub = bus.respondRaw(subjects.health(agentId), () => JSON.stringify(health()));
   let httpServer: Server | undefined;
   let healthUrl: string | undefined;
   if (options.healthPort !== undefined) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AuditRecordSchema, Buckets, journal, TaskEventSchema, type TaskLog } from '@troupe/bus';
-import { startTestBus } from '@troupe/bus/testing';
+import { startTestBus, natsHandles } from '@troupe/bus/testing';
 
 const Entry = z.object({ n: z.number(), log: z.unknown().optional() });
 
@@ -73,9 +73,9 @@ describe('the task journal (KV troupe_tasks with every revision kept)', () => {
     await using t = await startTestBus();
     const kv = await t.bus.kv(Buckets.Tasks, Entry);
     await kv.create('acme.t1', { n: 1 });
-    const info = await t.bus.jsm.streams.info(journal.stream);
+    const info = await natsHandles(t.bus).jsm.streams.info(journal.stream);
     expect(info.config).toMatchObject({ max_msgs_per_subject: -1, deny_delete: true, deny_purge: true });
-    await expect(t.bus.jsm.streams.deleteMessage(journal.stream, 1)).rejects.toThrow();
-    await expect(t.bus.jsm.streams.purge(journal.stream)).rejects.toThrow();
+    await expect(natsHandles(t.bus).jsm.streams.deleteMessage(journal.stream, 1)).rejects.toThrow();
+    await expect(natsHandles(t.bus).jsm.streams.purge(journal.stream)).rejects.toThrow();
   });
 });

@@ -9,7 +9,7 @@ import {
   TaskEventSchema,
   type Bus,
 } from '@troupe/bus';
-import { startNatsServer, type NatsServer } from '@troupe/bus/testing';
+import { startNatsServer, type NatsServer, natsHandles } from '@troupe/bus/testing';
 import type { BusError } from '@troupe/bus';
 
 describe('KV, request/reply and large payloads on a real nats-server', () => {
@@ -80,22 +80,60 @@ describe('KV, request/reply and large payloads on a real nats-server', () => {
     expect(await kv.keys('missing.>')).toEqual([]);
   });
 
+  it('counts the keys under a prefix in one request, each with its stored revisions', async () => {
+    const kv = await a.kv(Buckets.Tasks, z.object({ n: z.number() }));
+    await kv.put('counted.x.a', { n: 1 });
+    await kv.put('counted.x.a', { n: 2 });
+    await kv.put('counted.x.b', { n: 1 });
+    await kv.put('counted.y.c', { n: 1 });
+    expect(await b.keyCounts(Buckets.Tasks, 'counted.x.*')).toEqual(
+      new Map([
+        ['counted.x.a', 2],
+        ['counted.x.b', 1],
+      ]),
+    );
+    expect((await b.keyCounts(Buckets.Tasks, 'counted.>')).size).toBe(3);
+    expect(await b.keyCounts(Buckets.Tasks, 'uncounted.>')).toEqual(new Map());
+  });
+
+  it('reports the depth of each role’s work queue', async () => {
+    await a.ensureWorkConsumer('depth');
+    for (let n = 0; n < 3; n++) await a.publishDurable(subjects.work('depth'), { n });
+    expect((await b.workQueueDepths()).get('depth')).toBe(3);
+  });
+
+  it('a raw responder answers requests with bytes, until unsubscribed', async () => {
+    const Reply = z.object({ got: z.string() });
+    const probe = b.respondRaw(subjects.health('raw'), (request) =>
+      JSON.stringify({ got: new TextDecoder().decode(request) }),
+    );
+    await b.flush();
+    await expect(a.request(subjects.health('raw'), 'ping', Reply)).resolves.toEqual({ got: '"ping"' });
+    expect(await a.rtt()).toBeGreaterThanOrEqual(0);
+    probe.unsubscribe();
+    expect(probe.isClosed).toBe(true);
+    await b.flush();
+    expect(
+      isNoResponders(await a.request(subjects.health('raw'), 'ping', Reply).catch((e: unknown) => e)),
+    ).toBe(true);
+  });
+
   it('request/reply answers, and fails with typed errors on no responders and on timeout', async () => {
     const Echo = z.object({ text: z.string() });
     const sub = b.subscribe(subjects.health('echo'), Echo, (msg) => {
       msg.respond({ text: msg.data.text.toUpperCase() });
     });
-    await b.nc.flush();
+    await b.flush();
     await expect(a.request(subjects.health('echo'), { text: 'hi' }, Echo)).resolves.toEqual({ text: 'HI' });
     sub.unsubscribe();
-    await b.nc.flush();
+    await b.flush();
 
     const err = await a.request(subjects.health('nobody'), { text: 'x' }, Echo).catch((e: unknown) => e);
     expect(isNoResponders(err)).toBe(true);
     expect((err as BusError).message).toMatch(/no one is listening on troupe\.agent\.health\.nobody/);
 
-    const silent = b.nc.subscribe(subjects.health('silent'), { callback: () => undefined });
-    await b.nc.flush();
+    const silent = natsHandles(b).nc.subscribe(subjects.health('silent'), { callback: () => undefined });
+    await b.flush();
     const slow = await a
       .request(subjects.health('silent'), { text: 'x' }, Echo, { timeoutMs: 50 })
       .catch((e: unknown) => e);
@@ -118,8 +156,8 @@ describe('KV, request/reply and large payloads on a real nats-server', () => {
     const sub = b.subscribe(subjects.health('strict'), Echo, (m) => void got.push(m.data.text), {
       onError: (e) => void errors.push(e),
     });
-    await b.nc.flush();
-    a.nc.publish(subjects.health('strict'), new TextEncoder().encode('{"text": 1}'));
+    await b.flush();
+    a.publishRaw(subjects.health('strict'), new TextEncoder().encode('{"text": 1}'));
     a.publish(subjects.health('strict'), { text: 'after' });
     await expect.poll(() => got).toEqual(['after']);
     await expect.poll(async () => (await a.readDeadLetters('core')).length).toBe(1);

@@ -10,7 +10,7 @@ import {
   type Bus,
   type DurablePublishOptions,
 } from '@troupe/bus';
-import { startNatsCluster, startNatsServer, startTestBus } from '@troupe/bus/testing';
+import { startNatsCluster, startNatsServer, startTestBus, natsHandles } from '@troupe/bus/testing';
 
 /** The connection's statuses as they come: waits for the n-th of a kind, or for the connection to be up. */
 function trackConnection(bus: Bus) {
@@ -18,7 +18,7 @@ function trackConnection(bus: Bus) {
   let connected = true;
   let heard = () => undefined as void;
   void (async () => {
-    for await (const status of bus.nc.status()) {
+    for await (const status of natsHandles(bus).nc.status()) {
       seen.push(status.type);
       if (status.type === 'disconnect') connected = false;
       if (status.type === 'reconnect') connected = true;
@@ -87,7 +87,7 @@ describe('server restarts and clusters', () => {
       })();
       await expect.poll(() => acked.size, { timeout: 10_000 }).toBeGreaterThan(100);
       const reconnected = (async () => {
-        for await (const status of bus.nc.status()) if (status.type === 'reconnect') return;
+        for await (const status of natsHandles(bus).nc.status()) if (status.type === 'reconnect') return;
       })();
       await server.restart();
       await publisher;
@@ -234,7 +234,7 @@ describe('server restarts and clusters', () => {
       // it was trying, then goes again; the msgId keeps a retried message single.
       let elections = 0;
       let elected: () => void = () => undefined;
-      producer.nc.subscribe(`$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.${Streams.Work}`, {
+      natsHandles(producer).nc.subscribe(`$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.${Streams.Work}`, {
         callback: () => {
           elections++;
           elected();

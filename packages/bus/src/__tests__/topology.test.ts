@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { connect, Streams, subjects } from '@troupe/bus';
-import { startNatsServer } from '@troupe/bus/testing';
+import { startNatsServer, natsHandles } from '@troupe/bus/testing';
 import { upsertStream } from '../topology.js';
 
 describe('creating the topology', () => {
@@ -24,7 +24,7 @@ describe('creating the topology', () => {
     await using server = await startNatsServer();
     const bus = await connect({ servers: server.url });
     try {
-      await bus.jsm.streams.add({ name: 'SOMEONE_ELSES', subjects: [subjects.taskSubmit()] });
+      await natsHandles(bus).jsm.streams.add({ name: 'SOMEONE_ELSES', subjects: [subjects.taskSubmit()] });
       await expect(bus.ensureTopology()).rejects.toMatchObject({
         code: 'TOPOLOGY_CONFLICT',
         message: expect.stringContaining(subjects.taskSubmit()) as unknown,
@@ -40,15 +40,15 @@ describe('creating the topology', () => {
     try {
       // As an earlier `troupe up` left it in a persistent store.
       const oldSubject = 'troupe.telemetry.spans';
-      await bus.jsm.streams.add({ name: Streams.Spans, subjects: [oldSubject] });
-      await bus.js.publish(oldSubject, '[]');
+      await natsHandles(bus).jsm.streams.add({ name: Streams.Spans, subjects: [oldSubject] });
+      await natsHandles(bus).js.publish(oldSubject, '[]');
 
       await bus.ensureTopology();
-      const info = await bus.jsm.streams.info(Streams.Spans);
+      const info = await natsHandles(bus).jsm.streams.info(Streams.Spans);
       expect(info.config.subjects).toEqual([subjects.allSpans()]);
       expect(info.state.messages).toBe(1);
       const traceId = 'ab'.repeat(16);
-      const ack = await bus.js.publish(subjects.spans(traceId), '[]');
+      const ack = await natsHandles(bus).js.publish(subjects.spans(traceId), '[]');
       expect(ack.stream).toBe(Streams.Spans);
     } finally {
       await bus.close();
@@ -59,9 +59,9 @@ describe('creating the topology', () => {
     await using server = await startNatsServer();
     const [a, b] = await Promise.all([connect({ servers: server.url }), connect({ servers: server.url })]);
     try {
-      await upsertStream(a.jsm, { name: 'DRIFT', subjects: ['drift.>'], max_msgs: 10 });
-      await upsertStream(b.jsm, { name: 'DRIFT', subjects: ['drift.>'], max_msgs: 20 });
-      expect((await a.jsm.streams.info('DRIFT')).config.max_msgs).toBe(20);
+      await upsertStream(natsHandles(a).jsm, { name: 'DRIFT', subjects: ['drift.>'], max_msgs: 10 });
+      await upsertStream(natsHandles(b).jsm, { name: 'DRIFT', subjects: ['drift.>'], max_msgs: 20 });
+      expect((await natsHandles(a).jsm.streams.info('DRIFT')).config.max_msgs).toBe(20);
     } finally {
       await Promise.all([a.close(), b.close()]);
     }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { subjects, type Bus, type DeadLetter } from '@troupe/bus';
-import { spawnTs, startTestBus, type NatsServer, type TestBus } from '@troupe/bus/testing';
+import { Streams, subjects, type Bus, type DeadLetter } from '@troupe/bus';
+import { spawnTs, startTestBus, type NatsServer, type TestBus, natsHandles } from '@troupe/bus/testing';
 
 const Item = z.object({ n: z.number() });
 
@@ -82,8 +82,8 @@ describe('work queues on a real nats-server', () => {
     expect(deliveries.filter((d) => d.n === 2)).toEqual([{ n: 2, deliveries: 1 }]);
     await expect
       .poll(async () => {
-        const a = await bus.jsm.consumers.info('TROUPE_WORK', 'work-unkept');
-        const b = await bus.jsm.consumers.info('TROUPE_WORK', 'work-kept');
+        const a = await natsHandles(bus).jsm.consumers.info('TROUPE_WORK', 'work-unkept');
+        const b = await natsHandles(bus).jsm.consumers.info('TROUPE_WORK', 'work-kept');
         return a.num_pending + a.num_ack_pending + b.num_pending + b.num_ack_pending;
       })
       .toBe(0);
@@ -111,8 +111,8 @@ describe('work queues on a real nats-server', () => {
     await consumer.stop();
     expect(lost).toHaveLength(1);
     expect(lost[0]).toMatchObject({ reason: 'max-deliveries', deliveries: 3, error: 'model exploded' });
-    const stream = await bus.jsm.streams.info('TROUPE_WORK', { subjects_filter: subjects.work('failing') });
-    expect(stream.state.subjects?.[subjects.work('failing')] ?? 0).toBe(0);
+    const left = await bus.subjectCounts(Streams.Work, subjects.work('failing'));
+    expect(left.get(subjects.work('failing')) ?? 0).toBe(0);
   });
 
   it('dead-letters an item whose worker never answers (the max-deliveries advisory)', async () => {
@@ -138,8 +138,8 @@ describe('work queues on a real nats-server', () => {
     expect(lost).toHaveLength(1);
     expect(lost[0]!.decoded).toEqual({ n: 9 });
     expect(lost[0]!.record).toMatchObject({ reason: 'max-deliveries', deliveries: 3 });
-    const stream = await bus.jsm.streams.info('TROUPE_WORK', { subjects_filter: subjects.work('stalled') });
-    expect(stream.state.subjects?.[subjects.work('stalled')] ?? 0).toBe(0);
+    const left = await bus.subjectCounts(Streams.Work, subjects.work('stalled'));
+    expect(left.get(subjects.work('stalled')) ?? 0).toBe(0);
     release();
     await consumer.stop();
   });

@@ -1,4 +1,5 @@
-import { connect, type Bus, type BusOptions } from '../bus.js';
+import type { Bus } from '../bus.js';
+import { connect, type BusOptions } from '../connect.js';
 import { startNatsServer, type NatsServer, type NatsServerOptions } from './nats-server.js';
 
 export interface TestBus extends AsyncDisposable {

@@ -10,7 +10,7 @@ import {
   type StepResult,
   type TaskSubmit,
 } from '@troupe/bus';
-import { startTestBus, type TestBus } from '@troupe/bus/testing';
+import { startTestBus, type TestBus, natsHandles } from '@troupe/bus/testing';
 import { builtinWorkflows } from '../workflows/index.js';
 import { RECORD_TOO_LARGE, runSupervisor } from './supervisor.js';
 import { TaskRecordSchema, taskKey, type TaskRecord } from './task-record.js';
@@ -70,15 +70,15 @@ describe('runSupervisor on a real nats-server', () => {
       await expect
         .poll(
           async () =>
-            (await bus.jsm.consumers.info(Streams.Tasks, 'supervisor-tasks')).num_ack_pending +
-            (await bus.jsm.consumers.info(Streams.Tasks, 'supervisor-tasks')).num_pending,
+            (await natsHandles(bus).jsm.consumers.info(Streams.Tasks, 'supervisor-tasks')).num_ack_pending +
+            (await natsHandles(bus).jsm.consumers.info(Streams.Tasks, 'supervisor-tasks')).num_pending,
         )
         .toBe(0);
       const record = (await tasks.get(key))!.value;
       expect(record.status).toBe('cancelled');
       expect(record.snapshot).toBeUndefined();
       expect(record.error?.message).toMatch(/cancelled before it started/);
-      const work = await bus.jsm.streams.info(Streams.Work);
+      const work = await natsHandles(bus).jsm.streams.info(Streams.Work);
       expect(work.state.messages).toBe(0);
     } finally {
       await supervisor.stop();
@@ -109,7 +109,7 @@ describe('runSupervisor on a real nats-server', () => {
       for await (const e of watcher)
         if (e.operation === 'PUT') versions.push(TaskRecordSchema.parse(e.json()));
     })();
-    const workBefore = (await bus.jsm.streams.info(Streams.Work)).state.messages;
+    const workBefore = (await natsHandles(bus).jsm.streams.info(Streams.Work)).state.messages;
     const submit = submission(taskId, { question: 'q' });
     try {
       await bus.publishDurable(subjects.taskSubmit(), submit, { msgId: taskId });
@@ -119,12 +119,12 @@ describe('runSupervisor on a real nats-server', () => {
       await bus.publishDurable(subjects.taskSubmit(), submit, { msgId: `${taskId}-again` });
       await expect
         .poll(async () => {
-          const info = await bus.jsm.consumers.info(Streams.Tasks, 'supervisor-tasks');
+          const info = await natsHandles(bus).jsm.consumers.info(Streams.Tasks, 'supervisor-tasks');
           return info.num_pending + info.num_ack_pending;
         })
         .toBe(0);
       expect(versions).toHaveLength(1);
-      expect((await bus.jsm.streams.info(Streams.Work)).state.messages).toBe(workBefore + 1);
+      expect((await natsHandles(bus).jsm.streams.info(Streams.Work)).state.messages).toBe(workBefore + 1);
     } finally {
       watcher.stop();
       await supervisor.stop();
@@ -167,7 +167,7 @@ describe('runSupervisor on a real nats-server', () => {
       await small.bus.publishDurable(subjects.result(bigOutput), answer(bigOutput, 'short'));
       await expect
         .poll(async () => {
-          const info = await small.bus.jsm.consumers.info(Streams.Results, 'supervisor-results');
+          const info = await natsHandles(small.bus).jsm.consumers.info(Streams.Results, 'supervisor-results');
           return info.num_pending + info.num_ack_pending;
         })
         .toBe(0);
@@ -179,11 +179,11 @@ describe('runSupervisor on a real nats-server', () => {
 
       // 40 KB of context: the first transition's record would hold the input twice. Nothing is dispatched.
       const bigInput = newTaskId();
-      const workBefore = (await small.bus.jsm.streams.info(Streams.Work)).state.messages;
+      const workBefore = (await natsHandles(small.bus).jsm.streams.info(Streams.Work)).state.messages;
       await submit(bigInput, { question: 'q', context: 'c'.repeat(40_000) });
       await expect.poll(async () => (await recordOf(bigInput))?.status).toBe('failed');
       expect((await recordOf(bigInput))!.error?.code).toBe(RECORD_TOO_LARGE);
-      expect((await small.bus.jsm.streams.info(Streams.Work)).state.messages).toBe(workBefore);
+      expect((await natsHandles(small.bus).jsm.streams.info(Streams.Work)).state.messages).toBe(workBefore);
     } finally {
       await supervisor.stop();
     }

@@ -663,20 +663,17 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
     });
     if (!known) await scheduleWake(key, null, true, true);
   });
-  const watcher = await wakeups.kv.watch();
+  const watcher = new AbortController();
   const watching = (async () => {
-    for await (const entry of watcher) {
-      if (entry.operation !== 'PUT') {
-        storedWake.delete(entry.key);
-        timers.forget(entry.key);
-        continue;
-      }
-      try {
-        const wakeup = WakeupSchema.parse(entry.json());
-        storedWake.set(entry.key, wakeup.wakeAt);
-        timers.set(entry.key, wakeup);
-      } catch (err) {
-        onError(err, 'wakeups.watch');
+    for await (const change of wakeups.watch('>', { signal: watcher.signal })) {
+      if (change.type === 'deleted') {
+        storedWake.delete(change.key);
+        timers.forget(change.key);
+      } else if (change.type === 'value') {
+        storedWake.set(change.key, change.value.wakeAt);
+        timers.set(change.key, change.value);
+      } else if (change.type === 'invalid') {
+        onError(change.error, 'wakeups.watch');
       }
     }
   })();
@@ -713,10 +710,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
 
   // Work queue depth per role, read from the consumers' pending counts when metrics are collected.
   const stopObservingDepth = metrics.observeWorkQueueDepth(async (report) => {
-    for await (const info of bus.jsm.consumers.list(Streams.Work)) {
-      const role = info.config.filter_subject?.split('.').pop();
-      if (role) report(role, info.num_pending + info.num_ack_pending);
-    }
+    for (const [role, depth] of await bus.workQueueDepths()) report(role, depth);
   });
 
   let stopping: Promise<void> | undefined;
@@ -731,7 +725,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
         await Promise.all(consumers.map((c) => c.stop()));
         stopObservingDepth();
         timers.stop();
-        watcher.stop();
+        watcher.abort();
         await watching.catch(() => undefined);
         await heartbeat.stop();
       })();

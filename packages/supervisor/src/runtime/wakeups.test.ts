@@ -68,15 +68,12 @@ describe('supervisor wake-ups on a real nats-server', () => {
       ),
     );
     const wakeups = await bus.kv(Buckets.Wakeups, WakeupSchema);
-    const watcher = await wakeups.kv.watch();
-    stopWatch = () => watcher.stop();
+    const watcher = new AbortController();
+    stopWatch = () => watcher.abort();
     void (async () => {
-      for await (const e of watcher) {
-        writes.push({
-          key: e.key,
-          op: e.operation,
-          ...(e.operation === 'PUT' ? { wakeAt: WakeupSchema.parse(e.json()).wakeAt } : {}),
-        });
+      for await (const change of wakeups.watch('>', { signal: watcher.signal })) {
+        if (change.type === 'value') writes.push({ key: change.key, op: 'PUT', wakeAt: change.value.wakeAt });
+        else if (change.type === 'deleted') writes.push({ key: change.key, op: 'DEL' });
       }
     })();
   });

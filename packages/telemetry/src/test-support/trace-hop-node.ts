@@ -41,7 +41,7 @@ if (role === 'a') {
   await withWorkflowSpan({ workflow: 'report', taskId }, async () => {
     bus.publish(subjects.work('researcher'), { taskId, from: 'a' });
   });
-  await bus.nc.flush();
+  await bus.flush();
   await finish('sent');
 } else if (role === 'b') {
   bus.subscribe(subjects.work('researcher'), Hop, async ({ data }) => {
@@ -55,10 +55,10 @@ if (role === 'a') {
         bus.publish(subjects.result(data.taskId), { taskId: data.taskId, from: 'b' });
       },
     );
-    await bus.nc.flush();
+    await bus.flush();
     await finish('forwarded');
   });
-  await bus.nc.flush();
+  await bus.flush();
   console.log('ready');
 } else {
   bus.subscribe(subjects.result(taskId), Hop, async ({ data }) => {
@@ -67,6 +67,6 @@ if (role === 'a') {
     });
     await finish('handled');
   });
-  await bus.nc.flush();
+  await bus.flush();
   console.log('ready');
 }

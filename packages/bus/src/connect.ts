@@ -1,0 +1,56 @@
+import { hostname } from 'node:os';
+import { credsAuthenticator, nkeyAuthenticator, type NatsConnection } from '@nats-io/nats-core';
+import { connect as natsConnect } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { Bus } from './bus.js';
+import { systemClock, type Clock } from './clock.js';
+import { BusError, BusErrorCode } from './errors.js';
+import { readCredsFile, resolveConnectOptions, type ConnectOptions } from './options.js';
+import type { TopologyOptions } from './topology.js';
+
+export interface BusOptions extends ConnectOptions {
+  clock?: Clock;
+  topology?: TopologyOptions;
+}
+
+/**
+ * Connects to NATS: servers from `NATS_URL` unless given, credentials from options or
+ * `TROUPE_NATS_CREDS`, reconnecting for ever with jittered backoff; `close()` drains.
+ */
+export async function connect(options: BusOptions = {}): Promise<Bus> {
+  const { clock, topology, ...connectOptions } = options;
+  const o = resolveConnectOptions(connectOptions);
+  const authenticator = o.credsFile
+    ? credsAuthenticator(readCredsFile(o.credsFile))
+    : o.nkeySeed
+      ? nkeyAuthenticator(new TextEncoder().encode(o.nkeySeed))
+      : undefined;
+  let nc: NatsConnection;
+  try {
+    nc = await natsConnect({
+      servers: o.servers,
+      name: o.name ?? `troupe-${hostname()}-${process.pid}`,
+      timeout: o.timeoutMs,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: o.reconnectWaitMs,
+      reconnectJitter: o.reconnectJitterMs,
+      waitOnFirstConnect: false,
+      noAsyncTraces: true,
+      ...(o.user ? { user: o.user, pass: o.pass ?? '' } : {}),
+      ...(o.token ? { token: o.token } : {}),
+      ...(authenticator ? { authenticator } : {}),
+    });
+  } catch (err) {
+    throw new BusError(
+      BusErrorCode.ConnectFailed,
+      `cannot connect to NATS at ${o.servers.join(', ')}: ${(err as Error).message}`,
+      { cause: err, details: { servers: o.servers } },
+    );
+  }
+  const js = jetstream(nc, { timeout: 10_000 });
+  const jsm = await jetstreamManager(nc, { timeout: 10_000 });
+  return new Bus(
+    { nc, js, jsm },
+    { clock: clock ?? systemClock, topology: topology ?? {}, drainTimeoutMs: o.drainTimeoutMs },
+  );
+}
