@@ -1,5 +1,5 @@
 import { connect, journal, newTaskId, subjects, type Bus, type Control, type TaskSubmit } from '@troupe/bus';
-import { startNatsServer, type NatsServer } from '@troupe/bus/testing';
+import { startNatsServer, type NatsServer, natsHandles } from '@troupe/bus/testing';
 import type { CpuGroups } from './cpu-time.js';
 import { BenchError, BenchErrorCode } from './errors.js';
 import { childScript, type Child, type ProcessPool } from './process-pool.js';
@@ -155,7 +155,7 @@ export async function startTroupeCluster(pool: ProcessPool): Promise<TroupeClust
   const waiters = new Map<string, Waiter>();
 
   // Every revision of a task's record goes to its journal subject, carrying the events its write added.
-  bus.nc.subscribe(journal.subject(), {
+  natsHandles(bus).nc.subscribe(journal.subject(), {
     callback: (_err, msg) => {
       const at = performance.now();
       const text = decoder.decode(msg.data);
@@ -184,7 +184,7 @@ export async function startTroupeCluster(pool: ProcessPool): Promise<TroupeClust
       }
     },
   });
-  await bus.nc.flush();
+  await bus.flush();
 
   const supervisors: Child[] = [];
   const agents: Child[] = [];
@@ -282,8 +282,8 @@ export async function startTroupeCluster(pool: ProcessPool): Promise<TroupeClust
       for (const sub of tracing) sub.unsubscribe();
       tracing = on
         ? [
-            bus.nc.subscribe(subjects.allWork(), { callback: trace('work') }),
-            bus.nc.subscribe(subjects.allResults(), { callback: trace('result') }),
+            natsHandles(bus).nc.subscribe(subjects.allWork(), { callback: trace('work') }),
+            natsHandles(bus).nc.subscribe(subjects.allResults(), { callback: trace('result') }),
           ]
         : [];
       if (!on) traces.clear();
@@ -351,7 +351,7 @@ export async function startTroupeCluster(pool: ProcessPool): Promise<TroupeClust
     },
     async streams() {
       const out: Record<string, StreamCounters> = {};
-      for await (const info of bus.jsm.streams.list()) {
+      for await (const info of natsHandles(bus).jsm.streams.list()) {
         out[info.config.name] = {
           lastSeq: info.state.last_seq,
           bytes: info.state.bytes,

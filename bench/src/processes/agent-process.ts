@@ -8,6 +8,7 @@ import { initTelemetry } from '@troupe/telemetry';
 import { benchRoles } from '../pipeline.js';
 import { serveProbe } from '../probe.js';
 import { waitingStepWork, type StepPayload } from '../step-work.js';
+import { natsHandles } from '@troupe/bus/testing';
 
 interface Spec {
   role: string;
@@ -56,7 +57,7 @@ const raw =
         }),
       })
     : undefined;
-await serveProbe(bus.nc, name);
+await serveProbe(natsHandles(bus).nc, name);
 process.stdout.write(`ready ${agent.host.agentId}\n`);
 process.once('SIGTERM', () => {
   void Promise.all([agent.stop(), raw?.drain()])

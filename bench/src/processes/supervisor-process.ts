@@ -5,6 +5,7 @@ import { runSupervisor } from '@troupe/supervisor';
 import { initTelemetry } from '@troupe/telemetry';
 import { benchWorkflows } from '../pipeline.js';
 import { serveProbe } from '../probe.js';
+import { natsHandles } from '@troupe/bus/testing';
 
 const name = process.env['BENCH_CHILD_NAME'] ?? `supervisor-${process.pid}`;
 initTelemetry({ serviceName: 'troupe-supervisor' });
@@ -21,7 +22,7 @@ const supervisor = await runSupervisor({
     if (errors++ < 5) process.stderr.write(`supervisor error (${where}): ${String(err)}\n`);
   },
 });
-await serveProbe(bus.nc, name, () => ({ applied: supervisor.applied, errors }));
+await serveProbe(natsHandles(bus).nc, name, () => ({ applied: supervisor.applied, errors }));
 process.stdout.write(`ready ${supervisor.id}\n`);
 process.once('SIGTERM', () => {
   void supervisor

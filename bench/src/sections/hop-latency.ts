@@ -7,6 +7,7 @@ import { subjects } from '@troupe/bus';
 import { round, summarise, type LatencySummary } from '../stats.js';
 import { PIPELINE_STEPS, type PipelineStep } from '../step-work.js';
 import type { TaskSample, TroupeCluster } from '../troupe-harness.js';
+import { natsHandles } from '@troupe/bus/testing';
 
 /**
  * Where a closed-loop task's time goes, from when its messages pass through the server (median over the
@@ -82,7 +83,7 @@ export async function runHopLatency(
   const processes = [...cluster.supervisors, ...cluster.agents].map((c) => c.name);
   const timelines = (reset: boolean) =>
     Promise.all(
-      processes.map((name) => askProbe(cluster.bus.nc, name, { cmd: 'timeline', reset }, TimelineSchema)),
+      processes.map((name) => askProbe(natsHandles(cluster.bus).nc, name, { cmd: 'timeline', reset }, TimelineSchema)),
     );
   const measure = async (
     workflow: string,
@@ -115,7 +116,7 @@ export async function runHopLatency(
     };
   };
   const gcOf = (reset: boolean) =>
-    Promise.all(processes.map((name) => askProbe(cluster.bus.nc, name, { cmd: 'gc', reset }, GcStatsSchema)));
+    Promise.all(processes.map((name) => askProbe(natsHandles(cluster.bus).nc, name, { cmd: 'gc', reset }, GcStatsSchema)));
   await gcOf(true);
   const offline = await measure(pipelineWorkflow.name, offlineRole);
   const raw = await measure(rawPipelineWorkflow.name, rawRole);

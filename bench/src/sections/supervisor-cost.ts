@@ -6,6 +6,7 @@ import { askProbe, GcStatsSchema, MemorySchema, type GcStats, type Memory } from
 import type { Child } from '../process-pool.js';
 import { round } from '../stats.js';
 import type { TroupeCluster } from '../troupe-harness.js';
+import { natsHandles } from '@troupe/bus/testing';
 
 const CountersSchema = z.object({ applied: z.number(), errors: z.number() });
 
@@ -52,7 +53,7 @@ export async function runSupervisorCost(
   cluster: TroupeCluster,
   o: { tasks: number; warmUp: number; startFirst: () => Promise<Child>; startSecond: () => Promise<Child> },
 ): Promise<SupervisorCostResult> {
-  const { nc } = cluster.bus;
+  const { nc } = natsHandles(cluster.bus);
   const first = await o.startFirst();
   const warmUp = async () => {
     const parked = await cluster.burst(parkedWorkflow.name, o.warmUp, 'parked');

@@ -16,6 +16,7 @@ import { askProbe } from '../probe.js';
 import { round, summarise, type LatencySummary } from '../stats.js';
 import { PIPELINE_STEPS } from '../step-work.js';
 import { writesPerTask, type TroupeCluster } from '../troupe-harness.js';
+import { natsHandles } from '@troupe/bus/testing';
 
 export interface BurstFigures {
   workflow: string;
@@ -175,7 +176,7 @@ export async function runProfiledBurst(
   cluster: TroupeCluster,
   o: { tasks: number; processes: readonly string[]; dir: string; intervalUs: number; top: number },
 ): Promise<ProfiledRun> {
-  const { nc } = cluster.bus;
+  const { nc } = natsHandles(cluster.bus);
   for (const name of o.processes) {
     await askProbe(nc, name, { cmd: 'profile-start', intervalUs: o.intervalUs }, z.unknown());
   }

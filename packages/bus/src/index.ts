@@ -1,6 +1,6 @@
 export { connect } from './connect.js';
 export type { BusOptions } from './connect.js';
-export type { Bus } from './bus.js';
+export { Bus } from './bus.js';
 export type { PublishOptions, DurablePublishOptions, DurableAck } from './publisher.js';
 export type { RequestOptions, SubscribeOptions, Incoming, BusSubscription, RawReply } from './subscriber.js';
 export type { WorkConsumerOptions, DurableConsumerOptions } from './work-consumers.js';

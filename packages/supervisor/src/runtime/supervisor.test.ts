@@ -104,10 +104,10 @@ describe('runSupervisor on a real nats-server', () => {
     const taskId = newTaskId();
     const key = taskKey('acme', taskId);
     const versions: TaskRecord[] = [];
-    const watcher = await tasks.kv.watch({ key });
+    const watcher = new AbortController();
     void (async () => {
-      for await (const e of watcher)
-        if (e.operation === 'PUT') versions.push(TaskRecordSchema.parse(e.json()));
+      for await (const change of tasks.watch(key, { signal: watcher.signal }))
+        if (change.type === 'value') versions.push(change.value);
     })();
     const workBefore = (await natsHandles(bus).jsm.streams.info(Streams.Work)).state.messages;
     const submit = submission(taskId, { question: 'q' });
@@ -126,7 +126,7 @@ describe('runSupervisor on a real nats-server', () => {
       expect(versions).toHaveLength(1);
       expect((await natsHandles(bus).jsm.streams.info(Streams.Work)).state.messages).toBe(workBefore + 1);
     } finally {
-      watcher.stop();
+      watcher.abort();
       await supervisor.stop();
     }
   });
