@@ -197,8 +197,8 @@ describe('real agent processes on the offline model', () => {
       (r) => r.decision === 'dispatch' && r.at > (audit.find((x) => x.decision === 'cancel')?.at ?? 0),
     );
     expect(dispatchedAfter).toEqual([]);
-    const analyst = await natsHandles(bus).jsm.streams.info(Streams.Work, { subjects_filter: subjects.work('analyst') });
-    expect(analyst.state.subjects?.[subjects.work('analyst')] ?? 0).toBe(0);
+    const analyst = await bus.subjectCounts(Streams.Work, subjects.work('analyst'));
+    expect(analyst.get(subjects.work('analyst')) ?? 0).toBe(0);
   }, 120_000);
 
   it('a budget overrun applies the task policy: stop with partial results, recorded in events and audit', async () => {

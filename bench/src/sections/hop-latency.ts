@@ -83,7 +83,9 @@ export async function runHopLatency(
   const processes = [...cluster.supervisors, ...cluster.agents].map((c) => c.name);
   const timelines = (reset: boolean) =>
     Promise.all(
-      processes.map((name) => askProbe(natsHandles(cluster.bus).nc, name, { cmd: 'timeline', reset }, TimelineSchema)),
+      processes.map((name) =>
+        askProbe(natsHandles(cluster.bus).nc, name, { cmd: 'timeline', reset }, TimelineSchema),
+      ),
     );
   const measure = async (
     workflow: string,
@@ -116,7 +118,11 @@ export async function runHopLatency(
     };
   };
   const gcOf = (reset: boolean) =>
-    Promise.all(processes.map((name) => askProbe(natsHandles(cluster.bus).nc, name, { cmd: 'gc', reset }, GcStatsSchema)));
+    Promise.all(
+      processes.map((name) =>
+        askProbe(natsHandles(cluster.bus).nc, name, { cmd: 'gc', reset }, GcStatsSchema),
+      ),
+    );
   await gcOf(true);
   const offline = await measure(pipelineWorkflow.name, offlineRole);
   const raw = await measure(rawPipelineWorkflow.name, rawRole);

@@ -42,7 +42,8 @@ describe('FleetWatcher on a real nats-server', () => {
     const WAIT = { timeout: 10_000 };
     // Watches of the bucket someone listens to (a stopped watch's consumer lingers until the server drops it).
     const consumers = async () =>
-      (await natsHandles(bus).jsm.consumers.list('KV_troupe_agents').next()).filter((c) => c.push_bound).length;
+      (await natsHandles(bus).jsm.consumers.list('KV_troupe_agents').next()).filter((c) => c.push_bound)
+        .length;
 
     const seen1: string[][] = [];
     const seen2: string[][] = [];

@@ -112,7 +112,9 @@ describe('startAgentHost on a real nats-server', () => {
       proxy.cut();
       // One result stored (sent again once connected), from the one run, carrying its audit record and event.
       await expect
-        .poll(async () => (await natsHandles(bus).jsm.streams.info(Streams.Results)).state.messages, { timeout: 20_000 })
+        .poll(async () => (await natsHandles(bus).jsm.streams.info(Streams.Results)).state.messages, {
+          timeout: 20_000,
+        })
         .toBe(1);
       expect(runs).toBe(1);
       const message = await natsHandles(bus).jsm.streams.getMessage(Streams.Results, {
