@@ -38,7 +38,7 @@ export interface BusSettings {
 export class Bus {
   readonly topology: ResolvedTopology;
   readonly clock: Clock;
-  private readonly nc: NatsHandles['nc'];
+  readonly #nc: NatsHandles['nc'];
   private readonly guard: ReconnectGuard;
   private readonly admin: TopologyAdmin;
   private readonly publisher: Publisher;
@@ -54,7 +54,7 @@ export class Bus {
   constructor(nats: NatsHandles, settings: BusSettings) {
     registerNatsHandles(this, nats);
     const { nc, js, jsm } = nats;
-    this.nc = nc;
+    this.#nc = nc;
     this.clock = settings.clock;
     this.drainTimeoutMs = settings.drainTimeoutMs;
     this.topology = resolveTopology(settings.topology);
@@ -76,7 +76,7 @@ export class Bus {
 
   /** The server's max_payload, in bytes. */
   get maxPayload(): number {
-    return this.nc.info?.max_payload ?? 1024 * 1024;
+    return this.#nc.info?.max_payload ?? 1024 * 1024;
   }
 
   // ---- topology (topology-admin.ts) ----------------------------------------------------------------
@@ -267,11 +267,11 @@ export class Bus {
 
   /** The round trip to the server, in milliseconds: a liveness check. */
   rtt(): Promise<number> {
-    return this.nc.rtt();
+    return this.#nc.rtt();
   }
 
   get isClosed(): boolean {
-    return this.closed || this.nc.isClosed();
+    return this.closed || this.#nc.isClosed();
   }
 
   /** Drains subscriptions and pending publishes, then closes. */
@@ -279,12 +279,12 @@ export class Bus {
     if (this.closed) return;
     this.closed = true;
     this.deadLetters.close();
-    if (this.nc.isClosed()) return;
+    if (this.#nc.isClosed()) return;
     const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), this.drainTimeoutMs).unref());
-    const result = await Promise.race([this.nc.drain().then(() => 'drained' as const), timer]).catch(
+    const result = await Promise.race([this.#nc.drain().then(() => 'drained' as const), timer]).catch(
       () => 'failed',
     );
-    if (result !== 'drained') await this.nc.close().catch(() => undefined);
+    if (result !== 'drained') await this.#nc.close().catch(() => undefined);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -55,13 +55,17 @@ export interface KvWatchOptions {
 
 /** A KV bucket whose values are JSON validated by a schema; made by `bus.kv(bucket, schema)`. */
 export class TypedKv<T> {
-  /** @internal */
+  readonly #kv: KV;
+
+  /** @internal Made by `bus.kv(bucket, schema)`. */
   constructor(
-    private readonly kv: KV,
+    kv: KV,
     readonly bucket: string,
     private readonly schema: z.ZodType<T>,
     private readonly io: KvIo,
-  ) {}
+  ) {
+    this.#kv = kv;
+  }
 
   /** The value as stored; PAYLOAD_TOO_LARGE, naming the key and both sizes, when the server would refuse it. */
   private encode(key: string, value: T): Uint8Array {
@@ -78,7 +82,7 @@ export class TypedKv<T> {
   }
 
   async get(key: string): Promise<KvEntry<T> | undefined> {
-    const entry = await this.io.guard(() => this.kv.get(key), `get ${key}`);
+    const entry = await this.io.guard(() => this.#kv.get(key), `get ${key}`);
     if (!entry || entry.operation !== 'PUT' || entry.length === 0) return undefined;
     const value = validateEnvelope(
       this.schema,
@@ -90,14 +94,14 @@ export class TypedKv<T> {
 
   async put(key: string, value: T): Promise<number> {
     const body = this.encode(key, value);
-    return this.io.guard(() => this.kv.put(key, body), `put ${key}`);
+    return this.io.guard(() => this.#kv.put(key, body), `put ${key}`);
   }
 
   /** Creates the key; fails with CAS_CONFLICT when it exists. */
   async create(key: string, value: T): Promise<number> {
     const body = this.encode(key, value);
     try {
-      return await this.io.guard(() => this.kv.create(key, body), `create ${key}`);
+      return await this.io.guard(() => this.#kv.create(key, body), `create ${key}`);
     } catch (err) {
       if (isWrongLastSequence(err)) {
         throw new BusError(BusErrorCode.CasConflict, `${this.bucket}/${key} exists already`, { cause: err });
@@ -110,7 +114,7 @@ export class TypedKv<T> {
   async update(key: string, value: T, revision: number): Promise<number> {
     const body = this.encode(key, value);
     try {
-      return await this.io.guard(() => this.kv.update(key, body, revision), `update ${key}`);
+      return await this.io.guard(() => this.#kv.update(key, body, revision), `update ${key}`);
     } catch (err) {
       if (isWrongLastSequence(err)) {
         throw new BusError(
@@ -152,7 +156,7 @@ export class TypedKv<T> {
   }
 
   async delete(key: string): Promise<void> {
-    await this.io.guard(() => this.kv.delete(key), `delete ${key}`);
+    await this.io.guard(() => this.#kv.delete(key), `delete ${key}`);
   }
 
   /**
@@ -163,7 +167,7 @@ export class TypedKv<T> {
   async *watch(filter = '>', options: KvWatchOptions = {}): AsyncGenerator<KvChange<T>, void, undefined> {
     const { signal } = options;
     if (signal?.aborted) return;
-    const watcher = await this.kv.watch({
+    const watcher = await this.#kv.watch({
       key: filter,
       ...(options.updatesOnly ? { include: KvWatchInclude.UpdatesOnly } : {}),
     });

@@ -28,6 +28,14 @@ describe('KV, request/reply and large payloads on a real nats-server', () => {
     await server[Symbol.asyncDispose]();
   });
 
+  it('keeps nats.js to itself: raw handles only through @troupe/bus/testing', async () => {
+    const kv = await a.kv(Buckets.Agents, z.unknown());
+    for (const handle of ['nc', 'js', 'jsm']) expect(handle in a).toBe(false);
+    expect('kv' in kv).toBe(false);
+    expect(natsHandles(a).nc.info?.port).toBe(server.port);
+    expect(() => natsHandles({} as Bus)).toThrow(/not a bus/);
+  });
+
   it('concurrent ensureTopology calls are safe and idempotent', async () => {
     await Promise.all([a.ensureTopology(), b.ensureTopology(), a.ensureTopology()]);
     expect(await a.hasTopology()).toBe(true);
