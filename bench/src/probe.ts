@@ -4,13 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { Session } from 'node:inspector/promises';
 import { SourceMap } from 'node:module';
 import { PerformanceObserver } from 'node:perf_hooks';
-import type { Bus } from '@troupe/bus';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
 import { benchSubjects } from './bench-subjects.js';
 import { BenchError, BenchErrorCode } from './errors.js';
 import { recordTimeline } from './timeline-recorder.js';
-
-type NatsConnection = Bus['nc'];
 
 /**
  * A child process answers the orchestrator on `bench.probe.<name>` (core NATS request/reply):
