@@ -11,4 +11,11 @@ const nc = await connect({
 nc.subscribe(benchSubjects.echo(), { callback: (_err, msg) => void msg.respond(msg.data) });
 await nc.flush();
 process.stdout.write('ready\n');
-process.once('SIGTERM', () => void nc.drain().then(() => process.exit(0)));
+process.once(
+  'SIGTERM',
+  () =>
+    void nc
+      .drain()
+      .catch(() => undefined)
+      .then(() => process.exit(0)),
+);
