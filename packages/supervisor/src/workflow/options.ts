@@ -110,13 +110,6 @@ export function resolveTaskOptions(defaults: WorkflowOptionDefaults, options: un
   return resolved;
 }
 
-const MODEL_REF = /^[A-Za-z0-9_-]+:[^\s]+$/;
-
-/** A model reference is `provider:model` (`openai:gpt-4o-mini`, `offline:echo`). */
-export function isModelRef(value: string): boolean {
-  return MODEL_REF.test(value);
-}
-
 function checkModelRef(value: string, option: string): void {
   if (!isModelRef(value)) {
     throw new WorkflowError(

@@ -1,0 +1,80 @@
+/**
+ * CPU per `executeStep` on the offline model, as `runAgent` sets a step up (a router, the role's guardrails,
+ * progress events and audit records handed to a sink): 2,000 steps of a built-in role after a warm-up, timed
+ * with `process.cpuUsage`. Nothing else runs in the process, so the figure is the execution alone.
+ *
+ *   node --conditions=@troupe/source --import tsx packages/agents/bench/execute-step.bench.ts [role] [steps]
+ */
+import { pathToFileURL } from 'node:url';
+import { createGuardrails } from '@troupe/tools';
+import {
+  builtinRoles,
+  contextWindowFor,
+  createModelRouter,
+  createOfflineProvider,
+  executeStep,
+  type BuiltinRoleName,
+} from '../src/index.js';
+
+export interface ExecuteStepBenchResult {
+  role: string;
+  steps: number;
+  cpuUsPerStep: number;
+  wallUsPerStep: number;
+  eventsPerStep: number;
+  auditsPerStep: number;
+}
+
+/** A built-in role's step input, varied a little so no cache answers for the work. */
+const INPUTS: Partial<Record<BuiltinRoleName, (i: number) => unknown>> = {
+  planner: (i) => ({ question: `How do NATS JetStream consumers acknowledge messages? (${i % 16})` }),
+};
+
+export async function runExecuteStepBench(
+  role: BuiltinRoleName = 'planner',
+  steps = 2_000,
+): Promise<ExecuteStepBenchResult> {
+  const input = INPUTS[role];
+  if (!input) throw new Error(`no bench input for role "${role}": use one of ${Object.keys(INPUTS).join(', ')}`);
+  const offline = createOfflineProvider();
+  const router = createModelRouter({ chain: ['offline:offline-1'], providers: () => offline });
+  const guardrails = createGuardrails();
+  let events = 0;
+  let audits = 0;
+  const step = (i: number) =>
+    executeStep({
+      role: builtinRoles[role],
+      input: input(i),
+      model: router,
+      guardrails,
+      contextWindow: contextWindowFor(router.primary),
+      taskId: `task-${i}`,
+      stepId: 'step',
+      onEvent: () => void events++,
+      onAudit: () => void audits++,
+    });
+
+  for (let i = 0; i < Math.min(500, steps); i++) await step(i); // warm-up: JIT, role prompt caches
+  events = 0;
+  audits = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) await step(i);
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return {
+    role,
+    steps,
+    cpuUsPerStep: round((cpu.user + cpu.system) / steps),
+    wallUsPerStep: round((wallMs * 1000) / steps),
+    eventsPerStep: round(events / steps),
+    auditsPerStep: round(audits / steps),
+  };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const role = (process.argv[2] ?? 'planner') as BuiltinRoleName;
+  const steps = Number(process.argv[3] ?? 2_000);
+  console.log(JSON.stringify(await runExecuteStepBench(role, steps)));
+}
