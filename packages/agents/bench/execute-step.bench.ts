@@ -1,7 +1,7 @@
 /**
  * CPU per `executeStep` on the offline model, as `runAgent` sets a step up (a router, the role's guardrails,
- * progress events and audit records handed to a sink): 2,000 steps of a built-in role after a warm-up, timed
- * with `process.cpuUsage`. Nothing else runs in the process, so the figure is the execution alone.
+ * progress events and audit records handed to a sink): runs of 2,000 steps of a built-in role after a
+ * warm-up, each timed with `process.cpuUsage`. Nothing else runs in the process, so the figure is the execution alone.
  *
  *   node --conditions=@troupe/source --import tsx packages/agents/bench/execute-step.bench.ts [role] [steps]
  */
@@ -18,9 +18,12 @@ import {
 
 export interface ExecuteStepBenchResult {
   role: string;
+  /** Steps per measured run. */
   steps: number;
-  cpuUsPerStep: number;
-  wallUsPerStep: number;
+  runs: number;
+  /** CPU µs per step: the median run's and the quickest run's (the host is shared; the minimum is the steadiest). */
+  cpuUsPerStep: { median: number; min: number };
+  wallUsPerStep: { median: number; min: number };
   eventsPerStep: number;
   auditsPerStep: number;
 }
@@ -33,9 +36,11 @@ const INPUTS: Partial<Record<BuiltinRoleName, (i: number) => unknown>> = {
 export async function runExecuteStepBench(
   role: BuiltinRoleName = 'planner',
   steps = 2_000,
+  runs = 5,
 ): Promise<ExecuteStepBenchResult> {
   const input = INPUTS[role];
-  if (!input) throw new Error(`no bench input for role "${role}": use one of ${Object.keys(INPUTS).join(', ')}`);
+  if (!input)
+    throw new Error(`no bench input for role "${role}": use one of ${Object.keys(INPUTS).join(', ')}`);
   const offline = createOfflineProvider();
   const router = createModelRouter({ chain: ['offline:offline-1'], providers: () => offline });
   const guardrails = createGuardrails();
@@ -54,27 +59,41 @@ export async function runExecuteStepBench(
       onAudit: () => void audits++,
     });
 
-  for (let i = 0; i < Math.min(500, steps); i++) await step(i); // warm-up: JIT, role prompt caches
+  for (let i = 0; i < 500; i++) await step(i); // warm-up: JIT, the role's prompt cache
+  const cpuUs: number[] = [];
+  const wallUs: number[] = [];
   events = 0;
   audits = 0;
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  for (let i = 0; i < steps; i++) await step(i);
-  const wallMs = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  const round = (n: number) => Math.round(n * 10) / 10;
+  for (let run = 0; run < runs; run++) {
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++) await step(i);
+    const wallMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    cpuUs.push((cpu.user + cpu.system) / steps);
+    wallUs.push((wallMs * 1000) / steps);
+  }
   return {
     role,
     steps,
-    cpuUsPerStep: round((cpu.user + cpu.system) / steps),
-    wallUsPerStep: round((wallMs * 1000) / steps),
-    eventsPerStep: round(events / steps),
-    auditsPerStep: round(audits / steps),
+    runs,
+    cpuUsPerStep: spread(cpuUs),
+    wallUsPerStep: spread(wallUs),
+    eventsPerStep: round(events / (steps * runs)),
+    auditsPerStep: round(audits / (steps * runs)),
   };
+}
+
+const round = (n: number) => Math.round(n * 10) / 10;
+
+function spread(values: number[]): { median: number; min: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { median: round(sorted[Math.floor(sorted.length / 2)] ?? 0), min: round(sorted[0] ?? 0) };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const role = (process.argv[2] ?? 'planner') as BuiltinRoleName;
   const steps = Number(process.argv[3] ?? 2_000);
-  console.log(JSON.stringify(await runExecuteStepBench(role, steps)));
+  const runs = Number(process.argv[4] ?? 5);
+  console.log(JSON.stringify(await runExecuteStepBench(role, steps, runs)));
 }
