@@ -44,6 +44,7 @@ export async function runExecuteStepBench(
   const offline = createOfflineProvider();
   const router = createModelRouter({ chain: ['offline:offline-1'], providers: () => offline });
   const guardrails = createGuardrails();
+  const contextWindow = contextWindowFor(router.primary);
   let events = 0;
   let audits = 0;
   const step = (i: number) =>
@@ -52,7 +53,7 @@ export async function runExecuteStepBench(
       input: input(i),
       model: router,
       guardrails,
-      contextWindow: contextWindowFor(router.primary),
+      contextWindow,
       taskId: `task-${i}`,
       stepId: 'step',
       onEvent: () => void events++,

@@ -12,12 +12,12 @@ import {
   userParts,
   type ContextPart,
 } from './context.js';
-import { createGuardrailCheck } from './guardrail-check.js';
+import { GuardrailCheck } from './guardrail-check.js';
 import { describeIssues } from './json-output.js';
-import { contextWindowOf, createModelCaller } from './model-call.js';
+import { ModelCaller, contextWindowOf } from './model-call.js';
 import { invalidOutput, readOutput, repairTurn } from './output-repair.js';
 import type { StepScope } from './step-scope.js';
-import { createToolRunner } from './tool-runner.js';
+import { ToolRunner } from './tool-runner.js';
 import type {
   StepAuditRecord,
   StepEvent,
@@ -115,12 +115,12 @@ export async function executeStep<TOutput>(
     }
   }
 
-  const guardrails = createGuardrailCheck(scope, options.guardrails);
-  const tools = createToolRunner(scope, guardrails, {
+  const guardrails = new GuardrailCheck(scope, options.guardrails);
+  const tools = new ToolRunner(scope, guardrails, {
     tools: options.tools,
     toolTimeoutMs: options.toolTimeoutMs,
   });
-  const model = createModelCaller(scope, {
+  const model = new ModelCaller(scope, {
     model: options.model,
     tier: options.tier,
     tools: tools.specs,
@@ -142,7 +142,7 @@ export async function executeStep<TOutput>(
   // Untrimmed, the user message is the same in every round: rendered and inspected once.
   let untrimmedUser: string | undefined;
   const renderUser = (p: readonly ContextPart[], trimmed: boolean): string => {
-    const whole = !trimmed && p.length === parts.length && p.every((part, i) => part === parts[i]);
+    const whole = !trimmed && sameParts(p, parts);
     if (whole && untrimmedUser !== undefined) return untrimmedUser;
     const text = `${guardrails.inspect(renderParts(p, trimmed), { source: 'task-input', name: stepId })}\n\n${CLOSING_INSTRUCTION}`;
     if (whole) untrimmedUser = text;
@@ -199,4 +199,10 @@ export async function executeStep<TOutput>(
       toolCalls: tools.calls,
     };
   }
+}
+
+function sameParts(a: readonly ContextPart[], b: readonly ContextPart[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

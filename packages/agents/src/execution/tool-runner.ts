@@ -12,39 +12,45 @@ export interface ToolRunnerOptions {
 }
 
 /** Runs the tool calls a model asks for: each call's result (or error) goes back to the model as a tool message. */
-export interface ToolRunner {
+export class ToolRunner {
   /** The tools the role may call, as the model is offered them. */
   readonly specs: readonly ToolSpec[];
+  private count = 0;
+
+  constructor(
+    private readonly scope: StepScope,
+    private readonly guardrails: GuardrailCheck,
+    private readonly options: ToolRunnerOptions,
+  ) {
+    const allowed = scope.role.tools;
+    this.specs = (options.tools?.specs() ?? []).filter((s) => allowed.includes(s.name));
+  }
+
   /** Tool calls made so far. */
-  readonly calls: number;
-  run(calls: readonly ToolCall[], round: number): Promise<ChatMessage[]>;
-}
+  get calls(): number {
+    return this.count;
+  }
 
-export function createToolRunner(
-  scope: StepScope,
-  guardrails: GuardrailCheck,
-  options: ToolRunnerOptions,
-): ToolRunner {
-  const allowed = new Set(scope.role.tools);
-  const specs = (options.tools?.specs() ?? []).filter((s) => allowed.has(s.name));
-  const callOptions = {
-    ...(scope.signal ? { signal: scope.signal } : {}),
-    ...(options.toolTimeoutMs !== undefined ? { timeoutMs: options.toolTimeoutMs } : {}),
-    taskId: scope.taskId,
-  };
-  let count = 0;
+  run(calls: readonly ToolCall[], round: number): Promise<ChatMessage[]> {
+    return Promise.all(calls.map((call) => this.runOne(call, round)));
+  }
 
-  const runOne = async (call: ToolCall, round: number): Promise<ChatMessage> => {
-    count += 1;
+  private async runOne(call: ToolCall, round: number): Promise<ChatMessage> {
+    this.count += 1;
+    const { scope, options } = this;
     const { emit, audit, clock } = scope;
     emit?.({ type: 'tool.call', data: { round, callId: call.id, tool: call.name } });
     const t0 = clock.now();
     let outcome: ToolCallOutcome;
-    if (!allowed.has(call.name) || !options.tools) {
-      outcome = forbidden(call, scope.role.name, specs);
+    if (!scope.role.tools.includes(call.name) || !options.tools) {
+      outcome = forbidden(call, scope.role.name, this.specs);
     } else {
       try {
-        outcome = await options.tools.call(call.name, call.arguments, callOptions);
+        outcome = await options.tools.call(call.name, call.arguments, {
+          ...(scope.signal ? { signal: scope.signal } : {}),
+          ...(options.toolTimeoutMs !== undefined ? { timeoutMs: options.toolTimeoutMs } : {}),
+          taskId: scope.taskId,
+        });
       } catch (err) {
         outcome = {
           ok: false,
@@ -55,7 +61,7 @@ export function createToolRunner(
       }
     }
     const error = outcome.ok ? undefined : outcome.error;
-    const content = guardrails.inspect(
+    const content = this.guardrails.inspect(
       outcome.ok
         ? stringifyToolValue(outcome.value)
         : JSON.stringify({ error: { code: outcome.error.code, message: outcome.error.message } }),
@@ -95,17 +101,7 @@ export function createToolRunner(
       content,
       ...(outcome.ok ? {} : { isError: true }),
     };
-  };
-
-  return {
-    specs,
-    get calls() {
-      return count;
-    },
-    run(calls, round) {
-      return Promise.all(calls.map((call) => runOne(call, round)));
-    },
-  };
+  }
 }
 
 function forbidden(call: ToolCall, role: string, specs: readonly ToolSpec[]): ToolCallOutcome {
