@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TaskOptionsSchema } from '@troupe/bus';
+import { isModelRef, TaskOptionsSchema } from '@troupe/bus';
 import { WorkflowError, WorkflowErrorCode } from './errors.js';
 import type { RetryPolicy } from './types.js';
 
