@@ -16,7 +16,7 @@ import { GuardrailCheck } from './guardrail-check.js';
 import { describeIssues } from './json-output.js';
 import { ModelCaller, contextWindowOf } from './model-call.js';
 import { invalidOutput, readOutput, repairTurn } from './output-repair.js';
-import type { StepScope } from './step-scope.js';
+import { throwIfAborted, type StepScope } from './step-scope.js';
 import { ToolRunner } from './tool-runner.js';
 import type {
   StepAuditRecord,
@@ -98,12 +98,7 @@ export async function executeStep<TOutput>(
     captureContent: options.captureContent ?? false,
   };
   const started = scope.clock.now();
-  if (scope.signal?.aborted) {
-    throw new AgentError(AgentErrorCode.Aborted, `step ${stepId} aborted`, {
-      cause: scope.signal.reason,
-      retryable: false,
-    });
-  }
+  throwIfAborted(scope);
   if (role.input) {
     const parsed = role.input.safeParse(options.input);
     if (!parsed.success) {
