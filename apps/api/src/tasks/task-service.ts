@@ -3,6 +3,7 @@ import {
   Buckets,
   BusError,
   BusErrorCode,
+  isModelRef,
   newTaskId,
   taskIdTime,
   subjects,
@@ -47,7 +48,6 @@ import { buildUsageReport, type TaskUsageSource, type UsageRange } from './usage
 const IdempotencyEntrySchema = z.object({ taskId: z.string(), fingerprint: z.string(), at: z.number() });
 type IdempotencyEntry = z.infer<typeof IdempotencyEntrySchema>;
 
-const MODEL_REF = /^[A-Za-z0-9_-]+:\S+$/;
 const INVALID_TRACE_ID = '0'.repeat(32);
 /** Task records read at once for a usage report. */
 const USAGE_READ_BATCH = 64;
@@ -168,11 +168,11 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
   const checkOptions = (request: SubmitTaskRequest) => {
     const errors: FieldIssue[] = [];
     for (const [role, model] of Object.entries(request.options?.models ?? {})) {
-      if (!MODEL_REF.test(model))
+      if (!isModelRef(model))
         errors.push({ path: `options.models.${role}`, message: `"${model}" is not "provider:model"` });
     }
     const cheap = request.options?.cheapModel;
-    if (cheap !== undefined && !MODEL_REF.test(cheap)) {
+    if (cheap !== undefined && !isModelRef(cheap)) {
       errors.push({ path: 'options.cheapModel', message: `"${cheap}" is not "provider:model"` });
     }
     if (errors.length > 0) {
