@@ -159,6 +159,11 @@ export class Bus {
     return this.nc.info?.max_payload ?? 1024 * 1024;
   }
 
+  /** The largest body a stored message or KV value may have: max_payload less room for headers. */
+  get maxBodyBytes(): number {
+    return this.maxPayload - HEADER_ROOM;
+  }
+
   // ---- topology -------------------------------------------------------------------------------------
 
   /**
@@ -216,7 +221,7 @@ export class Bus {
   /** Encodes a value; bodies over max_payload go to the object store and travel as a reference. */
   private async encodeBody(subject: string, value: unknown, headers: MsgHdrs): Promise<Uint8Array> {
     const body = encodeJson(value);
-    if (body.length <= this.maxPayload - HEADER_ROOM) return body;
+    if (body.length <= this.maxBodyBytes) return body;
     const name = `payload.${subject}.${this.nc.info?.client_id ?? 0}.${cryptoRandom()}`;
     const store = await this.artifactStore();
     await store.putBlob({ name }, body);
@@ -245,7 +250,7 @@ export class Bus {
   /** Core NATS publish: fast, at most once. Large bodies are not allowed here. */
   publish(subject: string, value: unknown, options: PublishOptions = {}): void {
     const body = encodeJson(value);
-    if (body.length > this.maxPayload - HEADER_ROOM) {
+    if (body.length > this.maxBodyBytes) {
       throw new BusError(
         BusErrorCode.PayloadTooLarge,
         `a ${body.length}-byte body is too large for ${subject}`,
@@ -809,6 +814,26 @@ export class Bus {
     };
   }
 
+  /** The last message stored on a subject, decoded; undefined when the stream holds none. */
+  async lastOnSubject<T>(stream: string, subject: string, schema: z.ZodType<T>): Promise<T | undefined> {
+    const stored = await this.reconnectGuard.run(
+      () => this.jsm.streams.getMessage(stream, { last_by_subj: subject }),
+      `read the last message on ${subject}`,
+    );
+    if (!stored) return undefined;
+    const body = isPayloadRef(stored.header) ? await this.loadPayload(stored.data, subject) : stored.data;
+    return validateEnvelope(schema, parseJson(body, subject), subject);
+  }
+
+  /** The subjects holding messages in a stream that match `filter`: one request, however many there are. */
+  async subjectsIn(stream: string, filter: string): Promise<string[]> {
+    const info = await this.reconnectGuard.run(
+      () => this.jsm.streams.info(stream, { subjects_filter: filter }),
+      `list the subjects of ${stream}`,
+    );
+    return Object.keys(info.state.subjects ?? {});
+  }
+
   // ---- KV ------------------------------------------------------------------------------------------
 
   async kv<T>(bucket: string, schema: z.ZodType<T>): Promise<TypedKv<T>> {
@@ -820,7 +845,7 @@ export class Bus {
     return new TypedKv(await kv, bucket, schema, (filter) => this.kvKeys(bucket, filter), {
       guard: (request, what) => this.reconnectGuard.run(request, `${bucket}: ${what}`),
       // The KV headers (an expected revision, a message id) fit in what HEADER_ROOM leaves.
-      maxValueBytes: () => this.maxPayload - HEADER_ROOM,
+      maxValueBytes: () => this.maxBodyBytes,
       countKeys: async (filter) => {
         const subject = `$KV.${bucket}.${filter}`;
         const info = await this.jsm.streams.info(`KV_${bucket}`, { subjects_filter: subject });

@@ -37,6 +37,7 @@ import {
   TaskRecordSchema,
   taskKey,
   parseTaskKey,
+  queuedRecord,
   TERMINAL_STATUSES,
   WakeupSchema,
   withLog,
@@ -505,24 +506,11 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
     const submit = msg.data;
     const key = taskKey(submit.tenant, submit.taskId);
     const now = clock.now();
-    const queued: TaskRecord = {
-      v: 1,
-      taskId: submit.taskId,
-      tenant: submit.tenant,
-      workflow: submit.workflow,
-      status: 'queued',
-      input: submit.input,
-      options: submit.options as Record<string, unknown>,
-      metadata: submit.metadata,
-      ...(submit.continueFrom ? { continueFrom: submit.continueFrom } : {}),
-      createdAt: submit.submittedAt,
-      updatedAt: now,
-      seq: 0,
-      wakeAt: null,
-    };
-    // A submission whose record nobody wrote yet (the API writes it before it publishes) is created
-    // already started: one KV write before the first dispatch instead of two.
-    const created = submit.recorded ? 'exists' : await inTurn(key, () => createStarted(key, queued, now));
+    const queued = queuedRecord(submit, now);
+    // The supervisor is the only writer of task records: a submission's record is created already
+    // started, one KV write before the first dispatch. It exists already when the submission comes again,
+    // or when a cancel came first.
+    const created = await inTurn(key, () => createStarted(key, queued, now));
     if (created === 'started') return;
     if (created === 'not-started') {
       try {
@@ -613,8 +601,23 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
         : undefined,
     );
 
-  /** A cancel that arrives before any supervisor started the task ends it right there. */
-  const cancelQueued = async (key: string, reason: string | undefined) => {
+  /**
+   * A cancel that arrives before any supervisor started the task ends it right there; when it comes before
+   * the submission was even read, the task's record is created from its submission, already cancelled,
+   * and the submission then finds it ended.
+   */
+  const cancelQueued = async (key: string, tenant: string, taskId: string, reason: string | undefined) => {
+    if (!cache.has(key) && !(await tasks.get(key))) {
+      const submit = await bus.lastOnSubject(
+        Streams.Tasks,
+        subjects.taskSubmit(tenant, taskId),
+        TaskSubmitSchema,
+      );
+      if (!submit) return;
+      await tasks.create(key, queuedRecord(submit, clock.now())).catch((err: unknown) => {
+        if (!(err instanceof BusError && err.code === BusErrorCode.CasConflict)) throw err;
+      });
+    }
     const written = await endUnstarted(key, 'cancelled', {
       code: 'CANCELLED',
       message: `cancelled before it started${reason ? `: ${reason}` : ''}`,
@@ -629,7 +632,8 @@ export async function runSupervisor(options: SupervisorOptions): Promise<Supervi
   const onResult = async (msg: WorkMessage<StepResult | Control>) => {
     const data = msg.data;
     const key = taskKey(data.tenant, data.taskId);
-    if ('type' in data && data.type === 'cancel') await cancelQueued(key, data.reason);
+    if ('type' in data && data.type === 'cancel')
+      await cancelQueued(key, data.tenant, data.taskId, data.reason);
     const label = 'ok' in data ? (data.ok ? 'step.succeeded' : 'step.failed') : `control.${data.type}`;
     const known = await applyToTask(
       key,
