@@ -12,7 +12,8 @@ import {
 } from '@troupe/bus';
 import { startTestBus, type TestBus } from '@troupe/bus/testing';
 import { builtinWorkflows } from '../workflows/index.js';
-import { RECORD_TOO_LARGE, runSupervisor } from './supervisor.js';
+import { runSupervisor } from './supervisor.js';
+import { RECORD_TOO_LARGE } from './task-store.js';
 import { TaskRecordSchema, taskKey, type TaskRecord } from './task-record.js';
 
 /** A submission of the built-in `ask` workflow for tenant acme, as a program would publish it. */
