@@ -215,7 +215,7 @@ export async function startTroupeCluster(pool: ProcessPool): Promise<TroupeClust
       metadata: {},
       submittedAt: Date.now(),
     };
-    await bus.publishDurable(subjects.taskSubmit(), body, { msgId: taskId });
+    await bus.publishDurable(subjects.taskSubmit(body.tenant, taskId), body, { msgId: taskId });
     const done = waiter[outcome].promise.finally(() => {
       if (outcome === 'completed') waiters.delete(taskId);
     });

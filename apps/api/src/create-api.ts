@@ -77,7 +77,6 @@ export function createApi(options: ApiOptions): FastifyInstance {
     workflows: o.workflows,
     clock: o.clock,
     log: app.log,
-    startWaitMs: o.limits.cancelStartWaitMs,
   });
   const streams = new SseHub({ clock: o.clock, heartbeatMs: o.limits.sseHeartbeatMs, retryMs: 1_000 });
   app.addHook('preClose', async () => streams.closeAll());

@@ -21,8 +21,6 @@ export interface ApiLimits {
   sseHeartbeatMs?: number;
   /** A blocking A2A `message/send` returns the task as it is after this long (default 5 min). */
   a2aBlockingTimeoutMs?: number;
-  /** A cancel waits at most this long for a just-submitted task to be picked up (default 5 s). */
-  cancelStartWaitMs?: number;
 }
 
 export interface ApiOptions {
@@ -94,7 +92,6 @@ const OptionsSchema = z.object({
       unauthenticated: Window.optional(),
       sseHeartbeatMs: z.number().int().positive().optional(),
       a2aBlockingTimeoutMs: z.number().int().positive().optional(),
-      cancelStartWaitMs: z.number().int().min(0).optional(),
     })
     .strict()
     .optional(),
@@ -145,7 +142,6 @@ export function resolveApiOptions(options: ApiOptions): ResolvedApiOptions {
       unauthenticated: l.unauthenticated ?? { max: 60, windowMs: 60_000 },
       sseHeartbeatMs: l.sseHeartbeatMs ?? 15_000,
       a2aBlockingTimeoutMs: l.a2aBlockingTimeoutMs ?? 5 * 60_000,
-      cancelStartWaitMs: l.cancelStartWaitMs ?? 5_000,
     },
     publicUrl: options.publicUrl,
     defaultA2AWorkflow,

@@ -1,4 +1,4 @@
-import { BuiltinRole } from '@troupe/bus/contracts';
+import { BuiltinRole, isModelRef } from '@troupe/bus/contracts';
 import { InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 
@@ -74,7 +74,7 @@ export const parseModel = parserOf(
     .string()
     .trim()
     .refine(
-      (s) => s.split(',').every((part) => /^[a-z]+:\S+$/i.test(part.trim())),
+      (s) => s.split(',').every(isModelRef),
       'expected provider:model, e.g. openai:gpt-4o-mini or anthropic:claude-haiku-4-5 (comma-separated for a fallback chain)',
     ),
 );

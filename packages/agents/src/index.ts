@@ -80,6 +80,8 @@ export type { ExecuteStepOptions } from './execution/execute-step.js';
 export { AgentError, AgentErrorCode, isAgentError } from './execution/agent-error.js';
 export type {
   DirectModel,
+  GuardrailTripAudit,
+  ModelCallAudit,
   StepAuditRecord,
   StepEvent,
   StepEventType,
@@ -87,6 +89,7 @@ export type {
   StepModel,
   StepResult,
   StepUsage,
+  ToolCallAudit,
   ToolInvoker,
 } from './execution/types.js';
 

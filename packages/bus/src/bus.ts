@@ -70,13 +70,18 @@ export class Bus {
     this.deadLetters = new DeadLetters(nc, jsm, payloads, this.publisher, this.reader, this.clock);
     this.subscriber = new Subscriber(nc, payloads, this.deadLetters);
     // The KV headers (an expected revision, a message id) fit in what HEADER_ROOM leaves.
-    this.kvAccess = new KvAccess(js, jsm, this.reader, this.guard, () => this.maxPayload - HEADER_ROOM);
+    this.kvAccess = new KvAccess(js, jsm, this.reader, this.guard, () => this.maxBodyBytes);
     this.work = new WorkConsumers(js, this.admin, this.deadLetters, payloads, this.clock);
   }
 
   /** The server's max_payload, in bytes. */
   get maxPayload(): number {
     return this.#nc.info?.max_payload ?? 1024 * 1024;
+  }
+
+  /** The largest body a stored message or KV value may have: max_payload less room for headers. */
+  get maxBodyBytes(): number {
+    return this.maxPayload - HEADER_ROOM;
   }
 
   // ---- topology (topology-admin.ts) ----------------------------------------------------------------
@@ -229,6 +234,11 @@ export class Bus {
     options: Omit<StreamReadOptions, 'records'> & { fromNow?: boolean } = {},
   ): Promise<StreamTail<T>> {
     return this.reader.tailJournal(kind, filter, schema, options);
+  }
+
+  /** The last message stored on a subject, decoded; undefined when the stream holds none. */
+  lastOnSubject<T>(stream: string, subject: string, schema: z.ZodType<T>): Promise<T | undefined> {
+    return this.reader.lastOnSubject(stream, subject, schema);
   }
 
   /** The subjects of a stream matching `filter` (`*`, `>`) with their message counts, in one request. */

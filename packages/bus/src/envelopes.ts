@@ -42,8 +42,8 @@ export const TaskSubmitSchema = z.object({
   metadata: z.record(z.string(), z.string()).default({}),
   continueFrom: id.optional(),
   submittedAt: z.number(),
-  /** The submitter already wrote the task's record in KV troupe_tasks (the API does); else the supervisor creates it. */
-  recorded: z.boolean().optional(),
+  /** The version of the workflow the submitter checked the input against. */
+  workflowVersion: z.number().int().optional(),
 });
 export type TaskSubmit = z.infer<typeof TaskSubmitSchema>;
 

@@ -12,6 +12,8 @@ export { resolveConnectOptions } from './options.js';
 export { subjects, parseSubject } from './subjects.js';
 export type { ParsedSubject } from './subjects.js';
 export * from './envelopes.js';
+export { ModelRefSchema, formatModelRef, isModelRef, parseModelRef } from './model-ref.js';
+export type { ModelRef } from './model-ref.js';
 export {
   TroupeError,
   BusError,

@@ -9,9 +9,8 @@ export type StatusStream = AsyncIterable<{ type: string }>;
  *
  * A request whose frame went out just before the connection dropped gets no answer (the server that had it
  * died, or answered on a socket that is gone), and nats.js lets it wait for its timeout: 10 s for JetStream.
- * Its answer could not be trusted on the new connection either: Troupe's acknowledged publishes also confirm
- * the log records written before them on the same connection (`Bus.sendLogs`), and an answer on the new
- * connection says nothing about what the old one lost. So the request fails, and its caller recovers the way
+ * It is not simply sent again on the new connection either: an answer there says nothing about what the
+ * old one lost. So the request fails, and its caller recovers the way
  * it recovers from any failed request (a work item is redelivered and its effects sent again, idempotently).
  */
 export class ReconnectGuard {

@@ -1,7 +1,7 @@
 import type { ConsumerConfig, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import type { z } from 'zod';
 import { pause, type Clock } from './clock.js';
-import { parseJson } from './codec.js';
+import { parseJson, validateEnvelope } from './codec.js';
 import { journal, journalRecords, LOG_SLOTS, type JournalFilter, type JournalKind } from './journal.js';
 import type { PayloadStore } from './payloads.js';
 import { readerConfig, readPending } from './read-pending.js';
@@ -183,6 +183,17 @@ export class StreamReader {
    * The subjects of a stream that hold messages, matching `filter` (`*` and `>`), with how many each holds:
    * one stream-info request, where reading the messages would take one fetch per message.
    */
+  /** The last message stored on a subject, decoded; undefined when the stream holds none. */
+  async lastOnSubject<T>(stream: string, subject: string, schema: z.ZodType<T>): Promise<T | undefined> {
+    const stored = await this.guard.run(
+      () => this.jsm.streams.getMessage(stream, { last_by_subj: subject }),
+      `${stream}: read the last message on ${subject}`,
+    );
+    if (!stored) return undefined;
+    const body = await this.payloads.body({ headers: stored.header, data: stored.data, subject });
+    return validateEnvelope(schema, parseJson(body, subject), subject);
+  }
+
   async subjectCounts(stream: string, filter: string): Promise<Map<string, number>> {
     const info = await this.guard.run(
       () => this.jsm.streams.info(stream, { subjects_filter: filter }),

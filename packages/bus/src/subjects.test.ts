@@ -4,7 +4,11 @@ import { parseSubject, subjects } from './subjects.js';
 
 describe('subjects', () => {
   it('builds and parses every subject', () => {
-    expect(parseSubject(subjects.taskSubmit())).toEqual({ kind: 'task.submit' });
+    expect(parseSubject(subjects.taskSubmit('acme', 't1'))).toEqual({
+      kind: 'task.submit',
+      tenant: 'acme',
+      taskId: 't1',
+    });
     expect(parseSubject(subjects.work('researcher'))).toEqual({ kind: 'work', role: 'researcher' });
     expect(parseSubject(subjects.result('t1'))).toEqual({ kind: 'result', taskId: 't1' });
     expect(parseSubject(subjects.control('t1'))).toEqual({ kind: 'control', taskId: 't1' });

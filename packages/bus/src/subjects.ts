@@ -16,7 +16,12 @@ function token(kind: string, value: string): string {
 }
 
 export const subjects = {
-  taskSubmit: () => `${ROOT}.task.submit`,
+  /** A task's submission: one subject per task, so the API can read a task no supervisor has started yet. */
+  taskSubmit: (tenant: string, taskId: string) =>
+    `${ROOT}.task.submit.${token('tenant', tenant)}.${token('task id', taskId)}`,
+  /** A tenant's submissions, or every tenant's. */
+  taskSubmits: (tenant?: string) =>
+    `${ROOT}.task.submit.${tenant === undefined ? '>' : `${token('tenant', tenant)}.*`}`,
   work: (role: string) => `${ROOT}.work.${token('role', role)}`,
   allWork: () => `${ROOT}.work.>`,
   result: (taskId: string) => `${ROOT}.result.${token('task id', taskId)}`,
@@ -40,7 +45,7 @@ export const subjects = {
 } as const;
 
 export type ParsedSubject =
-  | { kind: 'task.submit' }
+  | { kind: 'task.submit'; tenant: string; taskId: string }
   | { kind: 'work'; role: string }
   | { kind: 'result'; taskId: string }
   | { kind: 'control'; taskId: string }
@@ -60,7 +65,8 @@ export function parseSubject(subject: string): ParsedSubject {
   if (parts[0] !== ROOT) throw bad();
   const [, a, b, c, d] = parts;
   const n = parts.length;
-  if (a === 'task' && b === 'submit' && n === 3) return { kind: 'task.submit' };
+  if (a === 'task' && b === 'submit' && c && d && n === 5)
+    return { kind: 'task.submit', tenant: c, taskId: d };
   if (a === 'work' && b && n === 3) return { kind: 'work', role: b };
   if (a === 'result' && b && n === 3) return { kind: 'result', taskId: b };
   if (a === 'control' && b && n === 3) return { kind: 'control', taskId: b };

@@ -58,7 +58,7 @@ export function streamConfigs(t: ResolvedTopology): Array<Partial<StreamConfig> 
     {
       ...common,
       name: Streams.Tasks,
-      subjects: [subjects.taskSubmit()],
+      subjects: [subjects.taskSubmits()],
       retention: RetentionPolicy.Workqueue,
     },
     { ...common, name: Streams.Work, subjects: [subjects.allWork()], retention: RetentionPolicy.Workqueue },

@@ -91,6 +91,7 @@ export {
   TERMINAL_STATUSES,
   taskKey,
   parseTaskKey,
+  queuedRecord,
 } from './runtime/task-record.js';
 export type { TaskRecord, TaskRecordStatus } from './runtime/task-record.js';
 export { buildThread } from './runtime/thread.js';

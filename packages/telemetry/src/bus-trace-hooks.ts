@@ -25,12 +25,17 @@ const getter: TextMapGetter<HeaderCarrier> = {
 export function createBusTraceHooks(): TraceHooks {
   return {
     inject(carrier) {
-      propagation.inject(context.active(), carrier, setter);
+      const active = context.active();
+      // Nothing to carry where no context was ever set (no span open, no baggage).
+      if (active !== ROOT_CONTEXT) propagation.inject(active, carrier, setter);
     },
     runWithExtracted(carrier, fn) {
       // Extract onto ROOT, not the ambient context: a subscription started inside a span must not make
       // every message it receives a child of that span.
-      return context.with(propagation.extract(ROOT_CONTEXT, carrier, getter), fn);
+      const extracted = propagation.extract(ROOT_CONTEXT, carrier, getter);
+      // A message without trace context, handled where none is active: no context to enter.
+      if (extracted === ROOT_CONTEXT && context.active() === ROOT_CONTEXT) return fn();
+      return context.with(extracted, fn);
     },
   };
 }

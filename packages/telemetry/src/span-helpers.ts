@@ -1,4 +1,12 @@
-import { SpanKind, SpanStatusCode, context, trace, type Attributes, type Span } from '@opentelemetry/api';
+import {
+  SpanKind,
+  SpanStatusCode,
+  context,
+  isSpanContextValid,
+  trace,
+  type Attributes,
+  type Span,
+} from '@opentelemetry/api';
 import {
   ErrorAttr,
   GenAiAttr,
@@ -106,6 +114,9 @@ function withExtra(attributes: Attributes, extra: Attributes | undefined): Attri
 }
 
 async function run<T>(span: Span, fn: () => T | Promise<T>): Promise<T> {
+  // Without an SDK every span is a no-op with an invalid context: entering it would only cost the async
+  // context switch. A sampled-out span still has a valid context, which must reach the messages sent inside.
+  if (!span.isRecording() && !isSpanContextValid(span.spanContext())) return fn();
   return context.with(trace.setSpan(context.active(), span), fn);
 }
 

@@ -179,6 +179,14 @@ const cases: Case[] = [
     field: 'options.models.assistant',
   },
   {
+    name: 'cheapModel whose provider has a space',
+    method: 'POST',
+    path: '/v1/tasks',
+    body: task({ options: { cheapModel: 'open ai:gpt-4o' } }),
+    status: 400,
+    field: 'options.cheapModel',
+  },
+  {
     name: 'metadata value not a string',
     method: 'POST',
     path: '/v1/tasks',

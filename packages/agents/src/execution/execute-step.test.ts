@@ -12,7 +12,7 @@ import { defineRole } from '../roles/role.js';
 import { startFakeModelServer, type FakeModelServer } from '../testing/index.js';
 import { isAgentError } from './agent-error.js';
 import { executeStep } from './execute-step.js';
-import type { StepAuditRecord, StepEvent } from './types.js';
+import type { ModelCallAudit, StepAuditRecord, StepEvent, ToolCallAudit } from './types.js';
 
 const answerRole = defineRole({
   name: 'answerer',
@@ -130,7 +130,7 @@ describe('executeStep', () => {
       error: { code: 'INVALID_ARGUMENTS' },
     });
     expect(JSON.parse(toolMessages[2]?.content ?? '')).toMatchObject({ error: { code: 'FORBIDDEN' } });
-    expect(events.filter((e) => e.type === 'tool.result').map((e) => (e as { ok: boolean }).ok)).toEqual([
+    expect(events.flatMap((e) => (e.type === 'tool.result' ? [e.data.ok] : []))).toEqual([
       false,
       false,
       false,
@@ -154,7 +154,7 @@ describe('executeStep', () => {
     expect(res.output).toEqual({ answer: '42', value: 42 });
     expect(res.usage.rounds).toBe(2);
     expect(events.find((e) => e.type === 'output.repair')).toMatchObject({
-      problem: expect.stringContaining('- value:'),
+      data: { problem: expect.stringContaining('- value:') },
     });
     const repair = (server.requests[1]?.body['messages'] as { role: string; content: string }[]).at(-1);
     expect(repair?.role).toBe('user');
@@ -206,12 +206,12 @@ describe('executeStep', () => {
       onAudit: (r) => audit.push(r),
       onEvent: (e) => events.push(e),
     });
-    const trip = audit.find((r) => r.kind === 'guardrail.trip');
+    const trip = audit.find((r) => r.type === 'guardrail.trip');
     expect(trip).toMatchObject({
-      kind: 'guardrail.trip',
-      source: 'tool-result',
-      name: 'search_corpus',
-      taskId: 'task-1',
+      type: 'guardrail.trip',
+      stepKey: 'step-1',
+      decision: 'flagged',
+      data: { source: 'tool-result', name: 'search_corpus' },
     });
     expect(events.some((e) => e.type === 'guardrail.trip')).toBe(true);
     const toolMessage = (server.requests[1]?.body['messages'] as { role: string; content: string }[]).at(-1);
@@ -231,16 +231,16 @@ describe('executeStep', () => {
       taskId: 't',
       stepId: 'plan',
     });
-    expect(audit.filter((r) => r.kind === 'guardrail.trip')).toEqual([
+    expect(audit.filter((r) => r.type === 'guardrail.trip')).toEqual([
       expect.objectContaining({
-        source: 'task-input',
-        name: 'plan',
-        trips: [expect.objectContaining({ kind: 'injection' })],
+        data: {
+          source: 'task-input',
+          name: 'plan',
+          trips: [expect.objectContaining({ kind: 'injection' })],
+        },
       }),
     ]);
-    const prompt = (
-      audit.find((r) => r.kind === 'model.call') as Extract<StepAuditRecord, { kind: 'model.call' }>
-    ).prompt;
+    const prompt = (audit.find((r) => r.type === 'model.call') as ModelCallAudit).data.prompt;
     expect(prompt?.[1]?.content).toMatch(/^<<<UNTRUSTED_DATA source="task-input" name="plan">>>/);
     expect(res.output.subQuestions[0]).toBe('What is NATS?');
     expect(JSON.stringify(res.output)).not.toMatch(/ignore all previous/i);
@@ -262,19 +262,24 @@ describe('executeStep', () => {
       tools,
       onAudit: (r) => audit.push(r),
     });
-    expect(audit.map((r) => r.kind)).toEqual(['model.call', 'tool.call', 'model.call']);
-    const model = audit[0] as Extract<StepAuditRecord, { kind: 'model.call' }>;
-    expect(model.promptDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(model.prompt).toBeUndefined();
+    expect(audit.map((r) => r.type)).toEqual(['model.call', 'tool.call', 'model.call']);
+    const model = audit[0] as ModelCallAudit;
+    expect(model.data.promptDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(model.data.outputDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(model.data.prompt).toBeUndefined();
     expect(model).toMatchObject({
-      provider: 'openai',
-      model: 'gpt-4o-mini',
-      round: 1,
-      toolCalls: [{ name: 'calculator' }],
+      stepKey: 'step-1',
+      model: 'openai:gpt-4o-mini',
+      tokens: { input: expect.any(Number), output: expect.any(Number) },
+      data: { round: 1, toolCalls: [{ name: 'calculator' }] },
     });
-    const tool = audit[1] as Extract<StepAuditRecord, { kind: 'tool.call' }>;
-    expect(tool).toMatchObject({ tool: 'calculator', parameters: { expression: '2 + 3' }, ok: true });
-    expect(tool.output).toBeUndefined();
+    const tool = audit[1] as ToolCallAudit;
+    expect(tool).toMatchObject({
+      type: 'tool.call',
+      data: { tool: 'calculator', parameters: { expression: '2 + 3' }, ok: true },
+    });
+    expect(tool.data.outputDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(tool.data.output).toBeUndefined();
 
     server.enqueue('openai', ...script().openai);
     const captured: StepAuditRecord[] = [];
@@ -286,15 +291,9 @@ describe('executeStep', () => {
       captureContent: true,
       onAudit: (r) => captured.push(r),
     });
-    expect((captured[0] as Extract<StepAuditRecord, { kind: 'model.call' }>).prompt?.[0]?.role).toBe(
-      'system',
-    );
-    expect((captured[1] as Extract<StepAuditRecord, { kind: 'tool.call' }>).output).toBe(
-      '{"expression":"2 + 3","result":5}',
-    );
-    expect((captured[2] as Extract<StepAuditRecord, { kind: 'model.call' }>).output).toBe(
-      '{"answer":"five","value":5}',
-    );
+    expect((captured[0] as ModelCallAudit).data.prompt?.[0]?.role).toBe('system');
+    expect((captured[1] as ToolCallAudit).data.output).toBe('{"expression":"2 + 3","result":5}');
+    expect((captured[2] as ModelCallAudit).data.output).toBe('{"answer":"five","value":5}');
   });
 
   it('turns streamed deltas into model.delta events (Anthropic wire format)', async () => {
@@ -315,7 +314,7 @@ describe('executeStep', () => {
       (e): e is Extract<StepEvent, { type: 'model.delta' }> => e.type === 'model.delta',
     );
     expect(deltas.length).toBeGreaterThan(1);
-    expect(deltas.map((d) => d.text).join('')).toBe('{"answer": "streamed answer", "value": 3}');
+    expect(deltas.map((d) => d.data.text).join('')).toBe('{"answer": "streamed answer", "value": 3}');
     expect(res.usage.provider).toBe('anthropic');
     expect(server.requests[0]?.stream).toBe(true);
   });
@@ -348,7 +347,7 @@ describe('executeStep', () => {
     });
     expect(res.usage).toMatchObject({ provider: 'anthropic', model: 'claude-haiku-4-5' });
     expect(server.requests.map((r) => r.api)).toEqual(['openai', 'openai', 'openai', 'anthropic']);
-    expect(audit[0]).toMatchObject({ kind: 'model.call', fallback: { reason: 'server_error' } });
+    expect(audit[0]).toMatchObject({ type: 'model.call', data: { fallback: { reason: 'server_error' } } });
   });
 
   it('reports a non-retryable model failure as MODEL_FAILED and an abort as ABORTED', async () => {

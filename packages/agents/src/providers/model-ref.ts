@@ -1,3 +1,4 @@
+import { formatModelRef, parseModelRef as parseProviderAndModel } from '@troupe/bus';
 import { ModelError, ModelErrorCode } from './model-error.js';
 
 export const ProviderName = {
@@ -25,33 +26,28 @@ export const DEFAULT_MODELS = {
 
 export type ModelEnv = Readonly<Record<string, string | undefined>>;
 
-function invalid(message: string, value: string): ModelError {
-  return new ModelError(ModelErrorCode.InvalidOptions, message, { details: { value } });
+function invalid(message: string, value: string, cause?: unknown): ModelError {
+  return new ModelError(ModelErrorCode.InvalidOptions, message, { cause, details: { value } });
 }
 
 /**
- * Parse `provider:model`. The model part may itself hold colons (`openai:llama3.1:8b` for an Ollama model).
- * `label` names where the value came from in the error message (`TROUPE_MODEL`, `defaultModel`, ...).
+ * Parse `provider:model` (the form `@troupe/bus` checks) naming a provider this package has. The model part may
+ * itself hold colons (`openai:llama3.1:8b` for an Ollama model). `label` names where the value came from in the
+ * error message (`TROUPE_MODEL`, `defaultModel`, ...).
  */
 export function parseModelRef(value: string, label = 'model reference'): ModelRef {
-  const text = value.trim();
-  const colon = text.indexOf(':');
-  if (colon <= 0 || colon === text.length - 1) {
-    throw invalid(
-      `${label} "${value}" is not a model reference: expected provider:model, e.g. openai:gpt-4o-mini`,
-      value,
-    );
+  let provider: string;
+  let model: string;
+  try {
+    ({ provider, model } = parseProviderAndModel(value, label));
+  } catch (err) {
+    throw invalid((err as Error).message, value, err);
   }
-  const provider = text.slice(0, colon).toLowerCase();
-  const model = text.slice(colon + 1).trim();
   if (!PROVIDER_NAMES.includes(provider)) {
     throw invalid(
       `${label} "${value}" names an unknown provider "${provider}": expected one of ${PROVIDER_NAMES.join(', ')}`,
       value,
     );
-  }
-  if (model.length === 0 || /\s/.test(model)) {
-    throw invalid(`${label} "${value}" has an invalid model name "${model}"`, value);
   }
   return { provider: provider as ProviderName, model };
 }
@@ -60,9 +56,7 @@ export function toModelRef(ref: ModelRefLike, label?: string): ModelRef {
   return typeof ref === 'string' ? parseModelRef(ref, label) : parseModelRef(formatModelRef(ref), label);
 }
 
-export function formatModelRef(ref: ModelRef): string {
-  return `${ref.provider}:${ref.model}`;
-}
+export { formatModelRef };
 
 /** Whether `env` holds what a provider needs to make calls. */
 export function providerConfigured(provider: ProviderName, env: ModelEnv): boolean {

@@ -70,7 +70,11 @@ export function priceFor(ref: ModelRefLike, overrides?: PriceTable): ModelPrice 
 
 /** What a call cost in USD; 0 for a model with no known price. */
 export function costUsd(ref: ModelRefLike, usage: ChatUsage, overrides?: PriceTable): number {
-  const price = priceFor(ref, overrides);
+  return costAt(priceFor(ref, overrides), usage);
+}
+
+/** What a call cost in USD at a price looked up before; 0 for none. */
+export function costAt(price: ModelPrice | undefined, usage: ChatUsage): number {
   if (!price) return 0;
   const cost = (usage.inputTokens * price.input + usage.outputTokens * price.output) / 1_000_000;
   return Math.round(cost * 1e9) / 1e9;

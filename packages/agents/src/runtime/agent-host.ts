@@ -99,6 +99,12 @@ const RESEND_WAIT_MS = 30_000;
 /** Characters of streamed model output gathered into one `model.delta` progress event. */
 const DELTA_CHUNK = 400;
 
+/**
+ * A step still running this long after it started sends its events live (those so far, then each as it
+ * comes): a watcher then sees a model call while it runs. A quicker step's events arrive with its result.
+ */
+const LIVE_AFTER_MS = 250;
+
 export const HealthSchema = z.object({
   agentId: z.string(),
   roles: z.array(z.string()),
@@ -140,9 +146,10 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
 
   /**
    * Runs a step. Its progress events and audit records travel in its result and are stored with the
-   * transition that applies it: the result is the step's one durable write. Each event also goes out live as
-   * it happens (`troupe.live.<taskId>`, core NATS, for whoever watches the task now), and so does a model's
-   * streamed text, a few hundred characters at a time, which is not stored (the journal keeps the answer).
+   * transition that applies it: the result is the step's one durable write. A step that runs longer than
+   * `LIVE_AFTER_MS` also sends its events live (`troupe.live.<taskId>`, core NATS, for whoever watches the
+   * task now), and a model's streamed text goes out live only, a few hundred characters at a time (the
+   * journal keeps the answer).
    */
   const runStep = async (assignment: StepAssignment): Promise<StepResult> => {
     const controller = new AbortController();
@@ -172,9 +179,15 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
       stepKey: assignment.stepKey,
       data: { agentId, attempt: assignment.attempt, ...data },
     });
+    const live = subjects.live(assignment.taskId);
+    let sendingLive = false;
+    const liveTimer = clock.setTimeout(() => {
+      sendingLive = true;
+      for (const e of log.events) bus.publish(live, e);
+    }, LIVE_AFTER_MS);
     const flushDelta = (final: boolean) => {
       if (!deltaText) return;
-      bus.publish(subjects.live(assignment.taskId), event('model.delta', { text: deltaText, final }));
+      bus.publish(live, event('model.delta', { text: deltaText, final }));
       deltaText = '';
     };
     const ctx: StepContext = {
@@ -190,7 +203,7 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
         flushDelta(true);
         const stored = event(type, data);
         log.events.push(stored);
-        bus.publish(subjects.live(assignment.taskId), stored);
+        if (sendingLive) bus.publish(live, stored);
       },
       audit(record) {
         log.audit.push({
@@ -219,6 +232,7 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
       const error: StepError = { code: failure.code, message: failure.message, retryable: failure.retryable };
       return { ...resultHeader(), ok: false, error, ...(failure.usage ? { usage: failure.usage } : {}) };
     } finally {
+      clock.clearTimeout(liveTimer);
       perTask.delete(assignment.stepKey);
       if (perTask.size === 0) running.delete(assignment.taskId);
     }

@@ -18,7 +18,7 @@ import {
   type Tool,
 } from '@troupe/tools';
 import { executeStep } from '../execution/execute-step.js';
-import type { StepAuditRecord, StepEvent, ToolInvoker } from '../execution/types.js';
+import type { ToolInvoker } from '../execution/types.js';
 import type { ModelProvider } from '../providers/chat.js';
 import { contextWindowFor } from '../providers/context-window.js';
 import { formatModelRef, parseModelRef, resolveModelChain, type ModelRef } from '../providers/model-ref.js';
@@ -121,58 +121,6 @@ function instrumentTools(tools: ToolInvoker): ToolInvoker {
   };
 }
 
-function auditFields(record: StepAuditRecord) {
-  switch (record.kind) {
-    case 'model.call':
-      return {
-        type: 'model.call',
-        at: record.at,
-        model: `${record.provider}:${record.model}`,
-        tokens: { input: record.inputTokens, output: record.outputTokens },
-        costUsd: record.costUsd,
-        durationMs: record.durationMs,
-        ...(record.error ? { error: `${record.error.code}: ${record.error.message}` } : {}),
-        data: {
-          round: record.round,
-          promptDigest: record.promptDigest,
-          ...(record.outputDigest ? { outputDigest: record.outputDigest } : {}),
-          ...(record.prompt ? { prompt: record.prompt } : {}),
-          ...(record.output !== undefined ? { output: record.output } : {}),
-          ...(record.toolCalls ? { toolCalls: record.toolCalls } : {}),
-          ...(record.fallback ? { fallback: record.fallback } : {}),
-        },
-      };
-    case 'tool.call':
-      return {
-        type: 'tool.call',
-        at: record.at,
-        durationMs: record.durationMs,
-        ...(record.error ? { error: `${record.error.code}: ${record.error.message}` } : {}),
-        data: {
-          round: record.round,
-          tool: record.tool,
-          callId: record.callId,
-          parameters: record.parameters,
-          ok: record.ok,
-          outputDigest: record.outputDigest,
-          ...(record.output !== undefined ? { output: record.output } : {}),
-        },
-      };
-    case 'guardrail.trip':
-      return {
-        type: 'guardrail.trip',
-        at: record.at,
-        decision: 'flagged',
-        data: { source: record.source, ...(record.name ? { name: record.name } : {}), trips: record.trips },
-      };
-  }
-}
-
-function eventData(event: StepEvent): Record<string, unknown> {
-  const { type: _type, ...data } = event;
-  return data;
-}
-
 /**
  * Runs agents in this process: one consumer per role, each step through the model-and-tool loop with
  * telemetry, audit, progress events, optional caching and guardrails.
@@ -244,26 +192,39 @@ export async function runAgent(
     });
   }
 
-  const routers = new Map<string, ModelRouter>();
-  const routerFor = (prepared: Prepared, assignment: StepAssignment): ModelRouter => {
+  /** A router per role and model chain, with its primary model's context window. */
+  const routers = new Map<string, { router: ModelRouter; contextWindow: number }>();
+  /** The same, by role and the step's model as the assignment spells it: a step parses no model reference. */
+  const routersByAssignment = new Map<string, { router: ModelRouter; contextWindow: number }>();
+  const routerFor = (prepared: Prepared, assignment: StepAssignment) => {
+    const asked = `${prepared.agent.role.name}|${assignment.model ?? ''}`;
+    let routed = routersByAssignment.get(asked);
+    if (!routed) {
+      routed = buildRouter(prepared, assignment);
+      routersByAssignment.set(asked, routed);
+    }
+    return routed;
+  };
+  const buildRouter = (prepared: Prepared, assignment: StepAssignment) => {
     const chain = assignment.model
       ? [parseModelRef(assignment.model, 'step model'), ...prepared.defaultChain]
       : prepared.defaultChain;
     const key = `${prepared.agent.role.name}|${prepared.agent.definition.cache ? 1 : 0}|${chain.map(formatModelRef).join(',')}`;
-    let router = routers.get(key);
-    if (!router) {
-      router = createModelRouter({ chain, providers: providerFor, clock });
+    let routed = routers.get(key);
+    if (!routed) {
+      let router = createModelRouter({ chain, providers: providerFor, clock });
       if (prepared.agent.definition.cache && cache) router = cache.wrapRouter(router);
-      routers.set(key, router);
+      routed = { router, contextWindow: contextWindowFor(router.primary) };
+      routers.set(key, routed);
     }
-    return router;
+    return routed;
   };
 
   const execute = async (ctx: HostStepContext) => {
     const { assignment } = ctx;
     const prepared = byRole.get(assignment.role);
     if (!prepared) throw new Error(`this process does not serve role ${assignment.role}`);
-    const router = routerFor(prepared, assignment);
+    const { router, contextWindow } = routerFor(prepared, assignment);
     const result = await executeStep({
       role: prepared.agent.role,
       input: assignment.input,
@@ -272,14 +233,15 @@ export async function runAgent(
       guardrails: prepared.guardrails,
       clock,
       signal: ctx.signal,
-      contextWindow: contextWindowFor(router.primary),
+      contextWindow,
       captureContent,
       taskId: assignment.taskId,
       stepId: assignment.stepKey,
       ...(assignment.tier ? { tier: assignment.tier } : {}),
       ...(prepared.agent.definition.maxRounds ? { maxRounds: prepared.agent.definition.maxRounds } : {}),
-      onEvent: (event) => ctx.emit(event.type, eventData(event)),
-      onAudit: (record) => ctx.audit(auditFields(record)),
+      // Execution makes the bus's shapes; the host adds only what it knows (ids, task, actor).
+      onEvent: (event) => ctx.emit(event.type, event.data),
+      onAudit: (record) => ctx.audit(record),
     });
     const usage: Usage = {
       inputTokens: result.usage.inputTokens,

@@ -24,10 +24,10 @@ describe('creating the topology', () => {
     await using server = await startNatsServer();
     const bus = await connect({ servers: server.url });
     try {
-      await natsHandles(bus).jsm.streams.add({ name: 'SOMEONE_ELSES', subjects: [subjects.taskSubmit()] });
+      await natsHandles(bus).jsm.streams.add({ name: 'SOMEONE_ELSES', subjects: [subjects.taskSubmits()] });
       await expect(bus.ensureTopology()).rejects.toMatchObject({
         code: 'TOPOLOGY_CONFLICT',
-        message: expect.stringContaining(subjects.taskSubmit()) as unknown,
+        message: expect.stringContaining(subjects.taskSubmits()) as unknown,
       });
     } finally {
       await bus.close();

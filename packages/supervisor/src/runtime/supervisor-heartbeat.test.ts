@@ -56,7 +56,7 @@ describe('supervisor heartbeat', () => {
       metadata: {},
       submittedAt: clock.now(),
     };
-    await bus.publishDurable(subjects.taskSubmit(), submission, { msgId: taskId });
+    await bus.publishDurable(subjects.taskSubmit(submission.tenant, taskId), submission, { msgId: taskId });
     await expect.poll(() => supervisor.applied).toBe(1);
     clock.increment(1_000);
     await expect.poll(async () => (await kv.get(key))?.value).toMatchObject({ handled: 1, at: clock.now() });

@@ -12,7 +12,8 @@ import {
 } from '@troupe/bus';
 import { startTestBus, type TestBus, natsHandles } from '@troupe/bus/testing';
 import { builtinWorkflows } from '../workflows/index.js';
-import { RECORD_TOO_LARGE, runSupervisor } from './supervisor.js';
+import { runSupervisor } from './supervisor.js';
+import { RECORD_TOO_LARGE } from './task-store.js';
 import { TaskRecordSchema, taskKey, type TaskRecord } from './task-record.js';
 
 /** A submission of the built-in `ask` workflow for tenant acme, as a program would publish it. */
@@ -64,7 +65,7 @@ describe('runSupervisor on a real nats-server', () => {
     const supervisor = await runSupervisor({ bus, workflows: builtinWorkflows });
     try {
       await expect.poll(async () => (await tasks.get(key))?.value.status).toBe('cancelled');
-      await bus.publishDurable(subjects.taskSubmit(), submission(taskId, { question: 'q' }), {
+      await bus.publishDurable(subjects.taskSubmit('acme', taskId), submission(taskId, { question: 'q' }), {
         msgId: taskId,
       });
       await expect
@@ -90,7 +91,9 @@ describe('runSupervisor on a real nats-server', () => {
     const supervisor = await runSupervisor({ bus, workflows: builtinWorkflows });
     try {
       const taskId = newTaskId();
-      await bus.publishDurable(subjects.taskSubmit(), submission(taskId, { nope: 1 }), { msgId: taskId });
+      await bus.publishDurable(subjects.taskSubmit('acme', taskId), submission(taskId, { nope: 1 }), {
+        msgId: taskId,
+      });
       await expect.poll(async () => (await tasks.get(taskKey('acme', taskId)))?.value.status).toBe('failed');
       expect((await tasks.get(taskKey('acme', taskId)))!.value.error?.message).toMatch(/question/);
     } finally {
@@ -112,11 +115,11 @@ describe('runSupervisor on a real nats-server', () => {
     const workBefore = (await natsHandles(bus).jsm.streams.info(Streams.Work)).state.messages;
     const submit = submission(taskId, { question: 'q' });
     try {
-      await bus.publishDurable(subjects.taskSubmit(), submit, { msgId: taskId });
+      await bus.publishDurable(subjects.taskSubmit('acme', taskId), submit, { msgId: taskId });
       await expect.poll(() => versions.length).toBe(1);
       expect(versions[0]).toMatchObject({ status: 'running', seq: 1 });
       // The same submission again (past the duplicate window): the record exists, nothing is dispatched twice.
-      await bus.publishDurable(subjects.taskSubmit(), submit, { msgId: `${taskId}-again` });
+      await bus.publishDurable(subjects.taskSubmit('acme', taskId), submit, { msgId: `${taskId}-again` });
       await expect
         .poll(async () => {
           const info = await natsHandles(bus).jsm.consumers.info(Streams.Tasks, 'supervisor-tasks');
@@ -137,7 +140,9 @@ describe('runSupervisor on a real nats-server', () => {
     const supervisor = await runSupervisor({ bus: small.bus, workflows: builtinWorkflows });
     const recordOf = async (taskId: string) => (await tasks.get(taskKey('acme', taskId)))?.value;
     const submit = (taskId: string, input: unknown) =>
-      small.bus.publishDurable(subjects.taskSubmit(), submission(taskId, input), { msgId: taskId });
+      small.bus.publishDurable(subjects.taskSubmit('acme', taskId), submission(taskId, input), {
+        msgId: taskId,
+      });
     const answer = (taskId: string, text: string): StepResult => ({
       v: 1,
       taskId,

@@ -1,4 +1,4 @@
-import { TaskLogSchema, type TaskLog } from '@troupe/bus';
+import { TaskLogSchema, type TaskLog, type TaskSubmit } from '@troupe/bus';
 import { z } from 'zod';
 
 export const TaskStatusSchema = z.enum([
@@ -55,4 +55,24 @@ export const parseTaskKey = (key: string) => {
 export function withLog(record: TaskRecord, log: TaskLog | undefined): TaskRecord {
   const { log: _earlier, ...rest } = record;
   return log && (log.events.length > 0 || log.audit.length > 0) ? { ...rest, log } : rest;
+}
+
+/** The record of a submitted task no supervisor has started. */
+export function queuedRecord(submit: TaskSubmit, now: number): TaskRecord {
+  return {
+    v: 1,
+    taskId: submit.taskId,
+    tenant: submit.tenant,
+    workflow: submit.workflow,
+    ...(submit.workflowVersion !== undefined ? { workflowVersion: submit.workflowVersion } : {}),
+    status: 'queued',
+    input: submit.input,
+    options: submit.options as Record<string, unknown>,
+    metadata: submit.metadata,
+    ...(submit.continueFrom ? { continueFrom: submit.continueFrom } : {}),
+    createdAt: submit.submittedAt,
+    updatedAt: now,
+    seq: 0,
+    wakeAt: null,
+  };
 }

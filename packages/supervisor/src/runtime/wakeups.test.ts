@@ -85,7 +85,7 @@ describe('supervisor wake-ups on a real nats-server', () => {
 
   const submit = async (taskId: string) =>
     bus.publishDurable(
-      subjects.taskSubmit(),
+      subjects.taskSubmit('acme', taskId),
       {
         v: 1,
         taskId,

@@ -1,5 +1,6 @@
 import { WorkflowError, WorkflowErrorCode } from './errors.js';
-import { isModelRef, parseTaskOptions } from './options.js';
+import { isModelRef } from '@troupe/bus';
+import { parseTaskOptions } from './options.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
 import type {
   CompiledStep,

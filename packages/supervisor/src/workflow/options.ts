@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TaskOptionsSchema } from '@troupe/bus';
+import { isModelRef, TaskOptionsSchema } from '@troupe/bus';
 import { WorkflowError, WorkflowErrorCode } from './errors.js';
 import type { RetryPolicy } from './types.js';
 
@@ -108,13 +108,6 @@ export function resolveTaskOptions(defaults: WorkflowOptionDefaults, options: un
   for (const [role, model] of Object.entries(resolved.models)) checkModelRef(model, `models.${role}`);
   if (resolved.cheapModel !== undefined) checkModelRef(resolved.cheapModel, 'cheapModel');
   return resolved;
-}
-
-const MODEL_REF = /^[A-Za-z0-9_-]+:[^\s]+$/;
-
-/** A model reference is `provider:model` (`openai:gpt-4o-mini`, `offline:echo`). */
-export function isModelRef(value: string): boolean {
-  return MODEL_REF.test(value);
 }
 
 function checkModelRef(value: string, option: string): void {

@@ -327,7 +327,7 @@ describe('the offline provider doing each role through executeStep and real tool
         stepId: 'research-1',
         onAudit: (r) => audit.push(r),
       });
-      expect(audit.some((r) => r.kind === 'guardrail.trip' && r.name === 'search_corpus')).toBe(true);
+      expect(audit.some((r) => r.type === 'guardrail.trip' && r.data.name === 'search_corpus')).toBe(true);
       expect(res.output.findings[0]?.summary).toBe('Kafka stores records in partitioned logs.');
       expect(JSON.stringify(res.output)).not.toMatch(/ignore all previous/i);
     } finally {
