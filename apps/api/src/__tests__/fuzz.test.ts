@@ -105,7 +105,6 @@ function isProblem(res: RawResponse, method: string): boolean {
 
 /** Fails the property with the requests that went wrong, and checks the API still serves. */
 async function settle(tally: Tally): Promise<void> {
-  console.log(tally.line());
   expect(tally.failures.slice(0, 10)).toEqual([]);
   expect(tally.by.crashed).toBe(0);
   const health = await rawRequest(port, { method: 'GET', target: '/healthz' });
@@ -580,10 +579,415 @@ describe('API fuzzer: bad input is a 4xx problem+json, never a 5xx, and the API 
 
   it('any method, path, body and header mix', async () => {
     const tally = new Tally('any request');
-    await fc.assert(requestProperty(tally, anyRequest()), runs(400)).catch((err: unknown) => {
-      console.log(tally.line());
-      throw err;
-    });
+    await fc
+      .assert(requestProperty(tally, anyRequest()), runs(1_000))
+      .finally(() => console.log(tally.line()));
     await settle(tally);
+  });
+});
+
+// ------------------------------------------------------------------------------------- targeted properties
+
+const asKey = (key: string): Array<[string, string]> => [['authorization', `Bearer ${key}`]];
+const JSON_HEADERS = (key: string): Array<[string, string]> => [
+  ...asKey(key),
+  ['content-type', 'application/json'],
+];
+
+/** A wrong value for a field: any JSON value (the property accepts a 2xx when it happens to be valid). */
+const wrongValue = fc.oneof(
+  fc.constantFrom(null, true, 0, -1, 1.5, 1e308, '', ' ', [], {}, [1], { a: 1 }, 'x'.repeat(10_000)),
+  fc.jsonValue({ maxDepth: 3 }),
+);
+const SUBMIT_FIELDS = [
+  'workflow',
+  'input',
+  'input.question',
+  'input.label',
+  'options',
+  'options.budget',
+  'options.budget.tokens',
+  'options.budget.costUsd',
+  'options.reviewThreshold',
+  'options.models',
+  'options.models.assistant',
+  'options.cheapModel',
+  'metadata',
+  'metadata.k',
+  'continueFrom',
+] as const;
+
+function withField(path: string, value: unknown): Record<string, unknown> {
+  const body: Record<string, unknown> = { workflow: 'ask', input: { question: 'q' } };
+  const keys = path.split('.');
+  let at = body;
+  for (const key of keys.slice(0, -1)) {
+    if (typeof at[key] !== 'object' || at[key] === null) at[key] = {};
+    at = at[key] as Record<string, unknown>;
+  }
+  at[keys[keys.length - 1]!] = value;
+  return body;
+}
+
+/** Valid JSON cut short, or with a byte that breaks it. */
+const brokenJson = fc
+  .tuple(
+    fc.jsonValue({ maxDepth: 3 }),
+    fc.nat(),
+    fc.constantFrom('', ',', '}', ']', '"', '\\', '\u0000', 'NaN', '\u00ff'),
+  )
+  .map(([v, cut, junk]) => {
+    const text = JSON.stringify({ workflow: 'ask', input: { question: 'q' }, extra: v });
+    const at = 1 + (cut % (text.length - 1));
+    return text.slice(0, at) + junk;
+  });
+
+describe('API fuzzer: malformed JSON, wrong types, odd Unicode, huge headers, header injection, path tricks', () => {
+  it('POST /v1/tasks: malformed JSON and a wrong type for every field', async () => {
+    const tally = new Tally('malformed JSON + wrong types');
+    const arb = fc.oneof(
+      fc
+        .tuple(fc.constantFrom(...SUBMIT_FIELDS), wrongValue)
+        .map(([path, value]) => safeStringify(withField(path, value))),
+      brokenJson,
+    );
+    await fc
+      .assert(
+        requestProperty(
+          tally,
+          arb.map((body) => ({
+            method: 'POST',
+            target: '/v1/tasks',
+            headers: JSON_HEADERS(KEYS.acmeWriter),
+            body,
+          })),
+        ),
+        runs(400),
+      )
+      .finally(() => console.log(tally.line()));
+    await settle(tally);
+  });
+
+  it('odd Unicode in fields, headers, queries and paths (escaped and raw), and very long strings', async () => {
+    const tally = new Tally('odd unicode');
+    const arb = fc.oneof(
+      fc.tuple(oddString, fc.boolean()).map(([s, raw]): RawRequest => {
+        const body = {
+          workflow: 'ask',
+          input: { question: s },
+          metadata: { [s.slice(0, 50) || 'k']: s.slice(0, 500) },
+        };
+        // Raw: the string's UTF-8 bytes unescaped (a lone surrogate becomes U+FFFD); escaped: \ud800 and such.
+        const text = raw
+          ? JSON.stringify(body).replace(/\\u([0-9a-f]{4})/g, (_, h: string) =>
+              String.fromCharCode(parseInt(h, 16)),
+            )
+          : JSON.stringify(body);
+        return { method: 'POST', target: '/v1/tasks', headers: JSON_HEADERS(KEYS.acmeWriter), body: text };
+      }),
+      oddString.map((s): RawRequest => ({
+        method: 'POST',
+        target: '/v1/tasks',
+        headers: [
+          ...JSON_HEADERS(KEYS.acmeWriter),
+          ['idempotency-key', s.slice(0, 300).replace(/[\r\n\u0000]/g, '')],
+        ],
+        body: JSON.stringify({ workflow: 'ask', input: { question: 'q' } }),
+      })),
+      oddString.map((s): RawRequest => ({
+        method: 'POST',
+        target: '/v1/tasks',
+        headers: JSON_HEADERS(KEYS.acmeWriter),
+        body: safeStringify({ workflow: s.slice(0, 200), input: { question: 'q' } }),
+      })),
+      fc
+        .tuple(
+          fc.constantFrom('/v1/tasks', '/v1/usage', `/v1/tasks/{id}/audit`),
+          fc.constantFrom('status', 'cursor', 'limit', 'after', 'from'),
+          oddString,
+        )
+        .map(([path, key, s]): RawRequest => ({
+          method: 'GET',
+          target: `${path.replace('{id}', acmeTask)}?${key}=${percentEncode(s.slice(0, 2_000))}`,
+          headers: asKey(KEYS.acmeAdmin),
+        })),
+      oddString.map((s): RawRequest => ({
+        method: 'GET',
+        target: `/v1/tasks/${percentEncode(s.slice(0, 400))}`,
+        headers: asKey(KEYS.acmeAdmin),
+      })),
+      // Close to and over the 1 MiB body limit: a 202 or a 413, nothing else.
+      fc.integer({ min: 1024 * 1024 - 2_000, max: 1024 * 1024 + 2_000 }).map((n): RawRequest => ({
+        method: 'POST',
+        target: '/v1/tasks',
+        headers: JSON_HEADERS(KEYS.acmeWriter),
+        body: JSON.stringify({ workflow: 'ask', input: { question: 'é'.repeat(Math.floor((n - 60) / 2)) } }),
+      })),
+    );
+    await fc.assert(requestProperty(tally, arb), runs(300)).finally(() => console.log(tally.line()));
+    await settle(tally);
+  });
+
+  it('huge headers, close to and over the limit: a 431, never a crash', async () => {
+    const tally = new Tally('huge headers');
+    const arb = fc
+      .record({
+        count: fc.integer({ min: 1, max: 120 }),
+        size: fc.integer({ min: 50, max: 24_000 }),
+        name: fc.constantFrom('x-filler', 'authorization', 'idempotency-key', 'cookie', 'last-event-id'),
+        route: fc.constantFrom(...routes),
+      })
+      .map(({ count, size, name, route }): RawRequest => {
+        const each = Math.max(1, Math.floor(size / count));
+        const headers: Array<[string, string]> = [...asKey(KEYS.acmeAdmin)];
+        for (let i = 0; i < count; i++)
+          headers.push([name === 'x-filler' ? `x-filler-${i}` : name, 'v'.repeat(each)]);
+        return { method: route.method, target: route.template.replace(/\{[^}]+\}/g, acmeTask), headers };
+      });
+    await fc
+      .assert(
+        fc.asyncProperty(arb, async (req) => {
+          const before = tally.failures.length;
+          const res = await probe(tally, req);
+          const bytes = (req.headers ?? []).reduce((n, [k, v]) => n + k.length + v.length + 4, 0);
+          if (res && bytes > 17 * 1024 && res.status !== 431)
+            tally.failures.push(`${bytes} header bytes answered ${res.status}, not 431`);
+          if (tally.failures.length > before) throw new Error(tally.failures[tally.failures.length - 1]);
+        }),
+        runs(150),
+      )
+      .finally(() => console.log(tally.line()));
+    expect(tally.statuses.get(431) ?? 0).toBeGreaterThan(0);
+    await settle(tally);
+  });
+
+  it('CR/LF header injection: refused by fetch, answered 4xx or ignored on the wire, never echoed', async () => {
+    const tally = new Tally('header injection');
+    await expect(
+      fetch(`${troupe.url}/v1/whoami`, { headers: { 'idempotency-key': `a\r\n${MARKER}: 1` } }),
+    ).rejects.toThrow();
+    const injection = fc.constantFrom(
+      `a\r\n${MARKER}: 1`,
+      `a\r\n\r\n${MARKER}: 1`,
+      `a\n${MARKER}: 1`,
+      `a\r${MARKER}: 1`,
+      `a\u0000${MARKER}`,
+      `a%0d%0a${MARKER}:%201`,
+      `a\u2028${MARKER}: 1`,
+      `a\r\nlocation: https://evil.example\r\n${MARKER}: 1`,
+      `a\r\ncontent-length: 0\r\n\r\nGET /${MARKER} HTTP/1.1`,
+    );
+    const arb = fc
+      .record({
+        where: fc.constantFrom(
+          'idempotency-key',
+          'last-event-id',
+          'authorization',
+          'a2a-version',
+          'content-type',
+          'accept',
+          'x-api-key',
+          'path',
+          'query',
+        ),
+        value: injection,
+        route: fc.constantFrom(...routes),
+      })
+      .map(({ where, value, route }): RawRequest => {
+        const path = route.template.replace(/\{[^}]+\}/g, acmeTask);
+        const headers: Array<[string, string]> =
+          where === 'authorization' || where === 'x-api-key' ? [] : asKey(KEYS.acmeAdmin);
+        let target = path;
+        if (where === 'path') target = `${path}/${value}`;
+        else if (where === 'query') target = `${path}?cursor=${value}`;
+        else headers.push([where, where === 'authorization' ? `Bearer ${value}` : value]);
+        return {
+          method: route.method,
+          target,
+          headers,
+          ...(route.method === 'POST'
+            ? { body: JSON.stringify({ workflow: 'ask', input: { question: 'q' } }) }
+            : {}),
+        };
+      });
+    await fc.assert(requestProperty(tally, arb), runs(200)).finally(() => console.log(tally.line()));
+    await settle(tally);
+  });
+
+  it('path tricks on every route: dot segments, encoded slashes, lookalikes, overlong ids', async () => {
+    const tally = new Tally('path tricks');
+    const arb = fc
+      .constantFrom(...routes)
+      .chain((route) => fc.tuple(fc.constant(route), pathFor(route)))
+      .map(([route, target]): RawRequest => ({
+        method: route.method,
+        target,
+        headers: JSON_HEADERS(KEYS.acmeAdmin),
+        ...(route.method === 'POST' ? { body: '{}' } : {}),
+      }));
+    await fc.assert(requestProperty(tally, arb), runs(400)).finally(() => console.log(tally.line()));
+    await settle(tally);
+  });
+});
+
+// ------------------------------------------------------------------------------------------- cross-tenant
+
+type JsonSchema = {
+  $ref?: string;
+  type?: string | string[];
+  enum?: unknown[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  const?: unknown;
+};
+
+/** The smallest valid body a route's documented schema allows, so a 404 is not masked by a 400. */
+function minimalBody(schema: JsonSchema | undefined, components: Record<string, JsonSchema>): unknown {
+  if (!schema) return undefined;
+  if (schema.$ref) return minimalBody(components[schema.$ref.split('/').pop()!], components);
+  if (schema.const !== undefined) return schema.const;
+  if (schema.enum) return schema.enum[0];
+  const alternatives = schema.anyOf ?? schema.oneOf;
+  if (alternatives)
+    return minimalBody(alternatives.find((s) => s.type !== 'null') ?? alternatives[0], components);
+  const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
+  switch (type) {
+    case 'object':
+      return Object.fromEntries(
+        (schema.required ?? []).map((k) => [k, minimalBody(schema.properties?.[k], components)]),
+      );
+    case 'array':
+      return [];
+    case 'string':
+      return 'x';
+    case 'number':
+    case 'integer':
+      return 0;
+    case 'boolean':
+      return false;
+    default:
+      return null;
+  }
+}
+
+describe('API fuzzer: cross-tenant reads and id guessing are 404', () => {
+  let perTask: Array<Route & { body: string | undefined }>;
+
+  beforeAll(async () => {
+    const doc = JSON.parse((await rawRequest(port, { method: 'GET', target: '/openapi.json' })).body) as {
+      paths: Record<
+        string,
+        Record<string, { requestBody?: { content: Record<string, { schema: JsonSchema }> } }>
+      >;
+      components: { schemas: Record<string, JsonSchema> };
+    };
+    perTask = Object.entries(doc.paths)
+      .filter(([template]) => template.includes('{id}'))
+      .flatMap(([template, ops]) =>
+        Object.entries(ops).map(([method, op]) => {
+          const body = minimalBody(
+            op.requestBody?.content['application/json']?.schema,
+            doc.components.schemas,
+          );
+          return {
+            method: method.toUpperCase(),
+            template,
+            body: body === undefined ? undefined : JSON.stringify(body),
+          };
+        }),
+      );
+  });
+
+  const send = (route: Route & { body: string | undefined }, id: string, key: string): RawRequest => ({
+    method: route.method,
+    target: route.template.replace('{id}', id),
+    headers: route.body === undefined ? asKey(key) : JSON_HEADERS(key),
+    ...(route.body !== undefined ? { body: route.body } : {}),
+  });
+
+  const expectNotFound = (res: RawResponse | null, what: string) => {
+    expect(res?.status, `${what}: ${res?.body}`).toBe(404);
+    const problem = ProblemSchema.parse(JSON.parse(res!.body));
+    expect(problem.code, what).toBe('NOT_FOUND');
+  };
+
+  it('covers every per-task route', () => {
+    const covered = perTask.map((r) => `${r.method} ${r.template}`);
+    for (const route of [
+      'GET /v1/tasks/{id}',
+      'GET /v1/tasks/{id}/result',
+      'GET /v1/tasks/{id}/events',
+      'GET /v1/tasks/{id}/trace',
+      'GET /v1/tasks/{id}/trace/stream',
+      'GET /v1/tasks/{id}/audit',
+      'POST /v1/tasks/{id}/cancel',
+      'POST /v1/tasks/{id}/review',
+    ])
+      expect(covered).toContain(route);
+  });
+
+  it('a task of one tenant is 404 to every key of another, on every per-task route', async () => {
+    const tally = new Tally('cross-tenant');
+    const acmeKeys = [KEYS.acmeAdmin, KEYS.acmeWriter, KEYS.acmeReader, KEYS.acmeReviewer];
+    for (const route of perTask) {
+      expectNotFound(
+        await probe(tally, send(route, acmeTask, KEYS.globex)),
+        `globex ${route.method} ${route.template}`,
+      );
+      for (const key of acmeKeys) {
+        const res = await probe(tally, send(route, globexTask, key));
+        // A key without the route's scope is refused before the task is looked up: 403, which says nothing of it.
+        if (res?.status === 403) continue;
+        expectNotFound(res, `acme ${route.method} ${route.template}`);
+      }
+    }
+    // The owner sees its own task, so the 404s above are about the tenant, not the id.
+    expect(
+      (
+        await rawRequest(port, {
+          method: 'GET',
+          target: `/v1/tasks/${acmeTask}`,
+          headers: asKey(KEYS.acmeReader),
+        })
+      ).status,
+    ).toBe(200);
+    // A2A reads the same tasks: another tenant's id is an error, with nothing of the task in it.
+    const a2a = await rawRequest(port, {
+      method: 'POST',
+      target: '/a2a',
+      headers: JSON_HEADERS(KEYS.globex),
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tasks/get', params: { id: acmeTask } }),
+    });
+    expect(a2a.status).toBe(200);
+    expect(JSON.parse(a2a.body)).toMatchObject({ error: expect.anything() });
+    expect(a2a.body).not.toContain('fuzz target');
+    console.log(tally.line());
+    expect(tally.by.crashed).toBe(0);
+  });
+
+  it('random well-formed ids are 404 on every per-task route', async () => {
+    const tally = new Tally('id guessing');
+    const statics = new Set(routes.map((r) => `${r.method} ${r.template}`));
+    const arb = fc
+      .record({
+        route: fc.constantFrom(...perTask),
+        id: wellFormedId,
+        key: fc.constantFrom(KEYS.acmeAdmin, KEYS.globex),
+      })
+      .filter(({ route, id }) => !statics.has(`${route.method} ${route.template.replace('{id}', id)}`));
+    await fc
+      .assert(
+        fc.asyncProperty(arb, async ({ route, id, key }) => {
+          expectNotFound(
+            await probe(tally, send(route, id, key)),
+            `${route.method} ${route.template} id=${id}`,
+          );
+        }),
+        runs(300),
+      )
+      .finally(() => console.log(tally.line()));
+    expect(tally.by.crashed).toBe(0);
   });
 });
