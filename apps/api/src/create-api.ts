@@ -1,9 +1,11 @@
 import fastifyRateLimit from '@fastify/rate-limit';
+import { maxHeaderSize } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { buildAgentCard } from './a2a/agent-card.js';
 import { registerA2ARoutes } from './a2a/a2a-routes.js';
 import { TroupeA2ARequestHandler } from './a2a/troupe-request-handler.js';
 import { registerAuth } from './http/auth-hook.js';
+import { answerUnroutedRequests, createClientErrorHandler } from './http/client-error.js';
 import { registerOpenApi } from './http/openapi.js';
 import { jsonSerializerCompiler, zodValidatorCompiler } from './http/zod-schemas.js';
 import { resolveApiOptions, type ApiOptions } from './options.js';
@@ -37,8 +39,11 @@ export function createApi(options: ApiOptions): FastifyInstance {
       const { problem, headers } = toProblem(err, request);
       void sendProblem(reply, problem, headers);
     },
+    // And those Node's parser raises before Fastify sees a request (oversize headers, CR/LF in a header).
+    clientErrorHandler: createClientErrorHandler(maxHeaderSize),
   }) as unknown as FastifyInstance;
 
+  answerUnroutedRequests(app.server);
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(jsonSerializerCompiler);
   // Only JSON is accepted: a text/plain body is a 415, not a string to validate.

@@ -8,6 +8,11 @@ export const ApiErrorCode = {
   InvalidInput: 'INVALID_INPUT',
   UnknownWorkflow: 'UNKNOWN_WORKFLOW',
   MalformedBody: 'MALFORMED_BODY',
+  MalformedRequest: 'MALFORMED_REQUEST',
+  HeadersTooLarge: 'HEADERS_TOO_LARGE',
+  RequestTimeout: 'REQUEST_TIMEOUT',
+  ExpectationFailed: 'EXPECTATION_FAILED',
+  MethodNotAllowed: 'METHOD_NOT_ALLOWED',
   UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
   Unauthorized: 'UNAUTHORIZED',
@@ -35,6 +40,31 @@ const SPEC: Record<ApiErrorCode, { status: number; type: string; title: string }
   },
   UNKNOWN_WORKFLOW: { status: 422, type: ProblemType.UnknownWorkflow, title: 'Unknown workflow' },
   MALFORMED_BODY: { status: 400, type: ProblemType.MalformedBody, title: 'The body is not valid JSON' },
+  MALFORMED_REQUEST: {
+    status: 400,
+    type: 'urn:troupe:problem:malformed-request',
+    title: 'The request is not valid HTTP',
+  },
+  HEADERS_TOO_LARGE: {
+    status: 431,
+    type: 'urn:troupe:problem:headers-too-large',
+    title: 'The request headers are too large',
+  },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    type: 'urn:troupe:problem:request-timeout',
+    title: 'The request did not arrive in time',
+  },
+  EXPECTATION_FAILED: {
+    status: 417,
+    type: 'urn:troupe:problem:expectation-failed',
+    title: 'The Expect header cannot be met',
+  },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    type: ProblemType.MethodNotAllowed,
+    title: 'Method not allowed',
+  },
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     type: ProblemType.UnsupportedMediaType,

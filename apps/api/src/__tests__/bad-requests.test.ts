@@ -1,5 +1,6 @@
 import { ProblemSchema } from '@troupe/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawRequest } from './fixtures/raw-http.js';
 import { http, KEYS, startTroupe, TEST_KEYS, type TroupeFixture } from './fixtures/troupe.js';
 
 let troupe: TroupeFixture;
@@ -349,6 +350,63 @@ describe('bad requests: each a 4xx problem+json that says what to fix, never a 5
     expect(res.status).toBe(413);
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(ProblemSchema.parse(res.body).detail).toMatch(/1048576-byte limit/);
+  });
+});
+
+describe('requests Node answers before any route (found by the fuzzer): problem+json too, never a hang', () => {
+  const port = () => Number(new URL(troupe.url).port);
+  const expectProblem = (
+    res: { status: number; headers: Record<string, string>; body: string },
+    status: number,
+  ) => {
+    expect(res.status, res.body).toBe(status);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(ProblemSchema.parse(JSON.parse(res.body)).status).toBe(status);
+  };
+
+  it('headers over the limit are a 431 problem', async () => {
+    const res = await rawRequest(port(), {
+      method: 'GET',
+      target: '/v1/whoami',
+      headers: [['x-filler', 'v'.repeat(20_000)]],
+    });
+    expectProblem(res, 431);
+    expect(JSON.parse(res.body).detail).toMatch(/16384-byte limit/);
+  });
+
+  it('a bare CR in a header value is a 400 problem, and the header it tried to inject goes nowhere', async () => {
+    const res = await rawRequest(port(), {
+      method: 'GET',
+      target: '/v1/whoami',
+      headers: [['idempotency-key', 'a\rx-injected: 1']],
+    });
+    expectProblem(res, 400);
+    expect(res.head).not.toMatch(/x-injected/i);
+  });
+
+  it('an Expect other than 100-continue is a 417 problem', async () => {
+    const res = await rawRequest(port(), {
+      method: 'GET',
+      target: '/healthz',
+      headers: [['expect', 'nonsense']],
+    });
+    expectProblem(res, 417);
+  });
+
+  it('CONNECT is a 405 problem, not a dropped connection', async () => {
+    expectProblem(await rawRequest(port(), { method: 'CONNECT', target: '/v1/tasks' }), 405);
+  });
+
+  it('HEAD on an event stream answers its headers and ends', async () => {
+    for (const target of ['/v1/fleet/stream', '/v1/tasks/stream', `/v1/tasks/${taskId}/events`]) {
+      const res = await rawRequest(
+        port(),
+        { method: 'HEAD', target, headers: [['authorization', `Bearer ${KEYS.acmeAdmin}`]] },
+        5_000,
+      );
+      expect(res.status, target).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
+    }
   });
 });
 

@@ -71,6 +71,8 @@ export class SseHub {
     };
     this.open_.add(close);
     raw.on('close', close);
+    // Node sends no headers for a HEAD response until it ends: answer with them alone, stream nothing.
+    if (reply.request.method === 'HEAD') close();
 
     const write = async (chunk: string) => {
       if (closed) return;
@@ -83,8 +85,10 @@ export class SseHub {
         beat();
       }, this.o.heartbeatMs);
     };
-    raw.write(`retry: ${this.o.retryMs}\n\n`);
-    beat();
+    if (!closed) {
+      raw.write(`retry: ${this.o.retryMs}\n\n`);
+      beat();
+    }
 
     return {
       send: (event, data, id) =>
