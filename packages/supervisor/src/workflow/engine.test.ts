@@ -359,17 +359,21 @@ describe('workflow engine: shapes', () => {
     expect(JSON.stringify(restored)).toBe(stored);
   });
 
-  it('persists the outbox without dispatch inputs and results; pendingEffects rebuilds them', () => {
+  it('persists the outbox without dispatch inputs and results, events or audit; pendingEffects rebuilds what is carried out', () => {
+    const carriedOut = (effects: readonly { kind: string }[]) =>
+      effects.filter((e) => e.kind !== 'event' && e.kind !== 'audit');
     const d = createEngineDriver(pipeline, { input: { question: 'q' } });
     d.succeed('a', { facts: [1, 2, 3] });
     const persisted = d.ctx.outbox.find((e) => e.kind === 'dispatch') as Partial<DispatchEffect>;
     expect(persisted.stepKey).toBe('b');
     expect(persisted).not.toHaveProperty('input');
-    expect(d.engine.pendingEffects(d.snapshot)).toEqual(d.effects);
+    // The runtime stores a transition's events and audit records with its snapshot: the outbox keeps none.
+    expect(d.ctx.outbox.filter((e) => e.kind === 'event' || e.kind === 'audit')).toEqual([]);
+    expect(d.engine.pendingEffects(d.snapshot)).toEqual(carriedOut(d.effects));
     d.succeed('b', 's');
     d.succeed('c', 'doc');
     expect(d.ctx.outbox.find((e) => e.kind === 'complete')).not.toHaveProperty('result');
-    expect(d.engine.pendingEffects(d.snapshot)).toEqual(d.effects);
+    expect(d.engine.pendingEffects(d.snapshot)).toEqual(carriedOut(d.effects));
   });
 
   it('gives every effect a unique id and every transition an audit record', () => {

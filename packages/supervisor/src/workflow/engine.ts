@@ -71,8 +71,10 @@ export interface WorkflowEngine<TInput = unknown, TResult = unknown> {
   /** What a runtime stores beside the snapshot on every write: the task's status and next timer. */
   status(snapshot: unknown): { status: TaskStatus; wakeAt: number | null };
   /**
-   * The effects of the snapshot's last transition, complete again (the persisted outbox leaves out dispatch
-   * inputs and results). For a runtime that wrote a snapshot and died before carrying its effects out.
+   * The effects of the snapshot's last transition that a runtime carries out (assignments, aborts, the
+   * ending), complete again (the persisted outbox leaves out dispatch inputs and results, and the events and
+   * audit records, which are stored with the snapshot). For a runtime that wrote a snapshot and died before
+   * carrying its effects out.
    */
   pendingEffects(snapshot: unknown): Effect[];
 }
@@ -94,18 +96,23 @@ function mayTransition(ctx: EngineContext, event: WorkflowEvent): boolean {
   }
 }
 
-/** The outbox as persisted: without dispatch inputs and results, which are recomputed from the context. */
+/**
+ * The outbox as persisted: what a runtime may have to carry out again (assignments, aborts, the ending),
+ * without dispatch inputs and results, which are recomputed from the context. Progress events and audit
+ * records are left out: the runtime stores them with the snapshot, in the same write (the task journal).
+ */
 function slimOutbox(outbox: Effect[]): Effect[] {
-  return outbox.map((effect) => {
+  return outbox.flatMap((effect): Effect[] => {
+    if (effect.kind === 'event' || effect.kind === 'audit') return [];
     if (effect.kind === 'dispatch') {
       const { input: _input, ...rest } = effect;
-      return rest as Effect;
+      return [rest as Effect];
     }
     if (effect.kind === 'complete' && 'result' in effect) {
       const { result: _result, ...rest } = effect;
-      return rest;
+      return [rest];
     }
-    return effect;
+    return [effect];
   });
 }
 
