@@ -4,7 +4,7 @@ export { Bus } from './bus.js';
 export type { PublishOptions, DurablePublishOptions, DurableAck } from './publisher.js';
 export type { RequestOptions, SubscribeOptions, Incoming, BusSubscription, RawReply } from './subscriber.js';
 export type { WorkConsumerOptions, DurableConsumerOptions } from './work-consumers.js';
-export type { StreamReadOptions, StoredRecord, StreamTail } from './stream-reader.js';
+export type { InvalidRecord, StreamReadOptions, StoredRecord, StreamTail } from './stream-reader.js';
 export { LOG_SLOTS, journal, journalRecords } from './journal.js';
 export type { JournalFilter, JournalKind } from './journal.js';
 export type { ConnectOptions } from './options.js';

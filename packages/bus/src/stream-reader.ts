@@ -15,6 +15,20 @@ export interface StreamReadOptions {
   after?: number;
   /** The records a stored message holds; default: the message itself, or each element of an array. */
   records?: (decoded: unknown) => unknown[];
+  /**
+   * Called for each stored record that does not decode (not JSON, or not the schema's shape): the reader
+   * skips it, and the record stays in the stream for inspection. Default: skipped without a word.
+   */
+  onInvalid?: (record: InvalidRecord) => void;
+}
+
+/** A stored record a reader skipped: where it is, and why it did not decode. */
+export interface InvalidRecord {
+  seq: number;
+  /** The record's index in its message; undefined when the message as a whole did not decode. */
+  index?: number;
+  subject: string;
+  reason: string;
 }
 
 /** A record read from a stream: its message's sequence, its index in that message, and its position. */
@@ -76,7 +90,7 @@ export class StreamReader {
 
   /**
    * Follows a stream from `startSeq`, after a `position`, or from now, filtered by one subject, until
-   * `stop()`: stored records first, then live ones. Undecodable records are skipped.
+   * `stop()`: stored records first, then live ones. Undecodable records are skipped (see `onInvalid`).
    */
   async tailStream<T>(
     stream: string,
@@ -204,31 +218,41 @@ export class StreamReader {
 
   /**
    * The records of one stored message, each with its position; those at or before `after`, and those this
-   * reader has handed out already (by `id`), are left out. A record that no longer decodes is skipped here; it
-   * stays in the stream for inspection.
+   * reader has handed out already (by `id`), are left out. A record that no longer decodes is skipped here and
+   * reported to `onInvalid`; it stays in the stream for inspection.
    */
   private async storedRecords<T>(
     m: JsMsg,
     schema: z.ZodType<T>,
-    { after, records = asRecords }: StreamReadOptions,
+    { after, records = asRecords, onInvalid }: StreamReadOptions,
     seen: SeenIds,
   ): Promise<Array<StoredRecord<T>>> {
-    let decoded: unknown;
+    const invalid = (reason: string, index?: number) =>
+      onInvalid?.({ seq: m.seq, ...(index !== undefined ? { index } : {}), subject: m.subject, reason });
+    let values: unknown[];
     try {
-      decoded = parseJson(await this.payloads.body(m), m.subject);
-    } catch {
+      values = records(parseJson(await this.payloads.body(m), m.subject));
+    } catch (err) {
+      invalid(err instanceof Error ? err.message : String(err));
       return [];
     }
     const out: Array<StoredRecord<T>> = [];
-    records(decoded).forEach((value, index) => {
+    values.forEach((value, index) => {
       const position = m.seq * LOG_SLOTS + index;
       if (after !== undefined && position <= after) return;
       const parsed = schema.safeParse(value);
-      if (parsed.success && seen.firstTime(parsed.data))
-        out.push({ seq: m.seq, index, position, data: parsed.data });
+      if (!parsed.success) invalid(invalidReason(parsed.error), index);
+      else if (seen.firstTime(parsed.data)) out.push({ seq: m.seq, index, position, data: parsed.data });
     });
     return out;
   }
+}
+
+/** The first issue of a failed parse, with its path: enough for a log line. */
+function invalidReason(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'does not match the schema';
+  return issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message;
 }
 
 /** A stored message holds one record, or several as a JSON array. */

@@ -1,4 +1,4 @@
-import type { Bus, StreamReadOptions } from '@troupe/bus';
+import type { Bus, InvalidRecord, StreamReadOptions } from '@troupe/bus';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { SseHub } from './sse.js';
@@ -92,6 +92,11 @@ export async function serveLogStream<T>(
     const resume = {
       ...(plan.after !== undefined ? { after: plan.after } : {}),
       ...(plan.records ? { records: plan.records } : {}),
+      onInvalid: (invalid: InvalidRecord) =>
+        reply.log.warn(
+          { ...invalid, stream: plan.stream },
+          'log stream skipped a record that does not decode',
+        ),
     };
     if ('stored' in plan.mode) {
       const stored = await bus.readStreamWithSeq(plan.stream, plan.filter, plan.schema, {

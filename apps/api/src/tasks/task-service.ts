@@ -260,6 +260,8 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
           {
             ...(query.after !== undefined ? { after: query.after } : {}),
             limit: query.limit,
+            onInvalid: (invalid) =>
+              log.warn({ ...invalid, taskId: id }, 'audit read skipped a record that does not decode'),
           },
         );
       } catch (err) {
@@ -275,7 +277,9 @@ export function createTaskService(options: TaskServiceOptions): TaskService {
       const record = await read(principal, id);
       const traceId = record.metadata['traceId'] ?? null;
       try {
-        const spans = await readTaskSpans(bus, traceId);
+        const spans = await readTaskSpans(bus, traceId, (invalid) =>
+          log.warn({ ...invalid, traceId }, 'trace read skipped a span record that does not decode'),
+        );
         return { id, traceId, spans };
       } catch (err) {
         throw unavailable(`reading the trace of task ${id}`, err);

@@ -1,4 +1,4 @@
-import { Streams, subjects, type Bus } from '@troupe/bus';
+import { Streams, subjects, type Bus, type InvalidRecord } from '@troupe/bus';
 import type { TraceSpan } from '@troupe/client';
 import { SpanRecordSchema, type SpanRecord } from '@troupe/telemetry';
 
@@ -10,10 +10,15 @@ const MAX_RECORDS = 100_000;
  * `ended` record supersedes the `started` one; a span whose end never came stays `started`). A task without
  * a trace id (its submission was not traced) has none.
  */
-export async function readTaskSpans(bus: Bus, traceId: string | null): Promise<TraceSpan[]> {
+export async function readTaskSpans(
+  bus: Bus,
+  traceId: string | null,
+  onInvalid?: (record: InvalidRecord) => void,
+): Promise<TraceSpan[]> {
   if (traceId === null) return [];
   const stored = await bus.readStream(Streams.Spans, subjects.spans(traceId), SpanRecordSchema, {
     limit: MAX_RECORDS,
+    ...(onInvalid ? { onInvalid } : {}),
   });
   const spans = mergeSpanRecords(stored);
   spans.sort((a, b) => a.start - b.start);
