@@ -10,5 +10,5 @@ export { watchChild } from './child-output.js';
 export type { ChildOutput, ChildExit } from './child-output.js';
 export { startTestBus } from './test-bus.js';
 export type { TestBus } from './test-bus.js';
-export { natsHandles } from './nats-handles.js';
+export { natsHandles, natsHeaders } from './nats-handles.js';
 export type { NatsHandles } from './nats-handles.js';

@@ -11,3 +11,6 @@ export function natsHandles(bus: Bus): NatsHandles {
 }
 
 export type { NatsHandles };
+
+/** Test-only: builds raw NATS headers, for messages that claim what they are not (a payload reference). */
+export { headers as natsHeaders } from '@nats-io/nats-core';
