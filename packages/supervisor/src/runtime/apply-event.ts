@@ -3,9 +3,9 @@ import type { Effect } from '../workflow/effects.js';
 import type { WorkflowEngine } from '../workflow/engine.js';
 import type { AfterWrite } from './after-write.js';
 import type { Effects } from './effects.js';
-import { withLog, type TaskRecord } from './task-record.js';
+import type { TaskRecord } from './task-record.js';
 import { RECORD_TOO_LARGE, type TaskStore } from './task-store.js';
-import { transitionLog } from './transition-log.js';
+import { transitionedRecord } from './transition-log.js';
 
 /** What an event does to a task's machine; `changed: false` when the task does not take it. */
 export type Transition = (
@@ -107,22 +107,13 @@ export function createEventApplier(options: EventApplierOptions): EventApplier {
         await unchanged?.(record);
         return true;
       }
-      const view = engine.status(snapshot);
-      const complete = transitionEffects.find((e) => e.kind === 'complete');
-      const next: TaskRecord = {
-        ...withLog(record, transitionLog(record.taskId, transitionEffects, incoming)),
-        status: view.status,
-        updatedAt: now,
-        seq: record.seq + 1,
-        wakeAt: view.wakeAt,
-        snapshot,
-        ...(complete && complete.kind === 'complete'
-          ? {
-              ...(complete.result !== undefined ? { result: complete.result } : {}),
-              ...(complete.error ? { error: complete.error } : {}),
-            }
-          : {}),
-      };
+      const next = transitionedRecord(
+        record,
+        engine,
+        { snapshot, effects: transitionEffects },
+        now,
+        incoming,
+      );
       let revision: number;
       try {
         revision = await store.update(key, next, entry.revision);

@@ -4,10 +4,10 @@ import type { WorkflowEngine } from '../workflow/engine.js';
 import { isWorkflowError } from '../workflow/errors.js';
 import type { AfterWrite } from './after-write.js';
 import type { EventApplier } from './apply-event.js';
-import { queuedRecord, taskKey, TERMINAL_STATUSES, withLog, type TaskRecord } from './task-record.js';
+import { queuedRecord, taskKey, TERMINAL_STATUSES, type TaskRecord } from './task-record.js';
 import type { TaskStore } from './task-store.js';
 import { buildThread } from './thread.js';
-import { transitionLog } from './transition-log.js';
+import { transitionedRecord } from './transition-log.js';
 
 export interface SubmissionsOptions {
   store: TaskStore;
@@ -51,7 +51,7 @@ export function createSubmissions(options: SubmissionsOptions): Submissions {
       if (isWorkflowError(err)) return 'not-started';
       throw err;
     }
-    const record = startedRecord(queued, engine, started, now);
+    const record = transitionedRecord(queued, engine, started, now);
     let revision: number;
     try {
       revision = await store.create(key, record);
@@ -113,23 +113,5 @@ export function createSubmissions(options: SubmissionsOptions): Submissions {
           if (ended) onTaskFinished?.(ended.value);
         });
     },
-  };
-}
-
-/** The record of a task that starts, as its first transition leaves it. */
-export function startedRecord(
-  record: TaskRecord,
-  engine: WorkflowEngine,
-  started: { snapshot: unknown; effects: readonly Effect[] },
-  now: number,
-): TaskRecord {
-  const view = engine.status(started.snapshot);
-  return {
-    ...withLog(record, transitionLog(record.taskId, started.effects)),
-    status: view.status,
-    updatedAt: now,
-    seq: record.seq + 1,
-    wakeAt: view.wakeAt,
-    snapshot: started.snapshot,
   };
 }

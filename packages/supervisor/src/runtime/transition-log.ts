@@ -1,5 +1,7 @@
 import type { AuditRecord, TaskEvent, TaskLog } from '@troupe/bus';
 import type { Effect } from '../workflow/effects.js';
+import type { WorkflowEngine } from '../workflow/engine.js';
+import { withLog, type TaskRecord } from './task-record.js';
 
 /**
  * The log records one write adds to a task's journal: those an agent's result brought (its step happened
@@ -25,4 +27,33 @@ export function transitionLog(taskId: string, effects: readonly Effect[], incomi
     }
   }
   return { events, audit };
+}
+
+/**
+ * The record one transition leaves: its snapshot, the status and next timer the engine reads from it, the
+ * result or error of an ending, and the log records the write adds (an agent's result's first).
+ */
+export function transitionedRecord(
+  record: TaskRecord,
+  engine: WorkflowEngine,
+  transition: { snapshot: unknown; effects: readonly Effect[] },
+  now: number,
+  incoming?: TaskLog,
+): TaskRecord {
+  const view = engine.status(transition.snapshot);
+  const complete = transition.effects.find((e) => e.kind === 'complete');
+  return {
+    ...withLog(record, transitionLog(record.taskId, transition.effects, incoming)),
+    status: view.status,
+    updatedAt: now,
+    seq: record.seq + 1,
+    wakeAt: view.wakeAt,
+    snapshot: transition.snapshot,
+    ...(complete?.kind === 'complete'
+      ? {
+          ...(complete.result !== undefined ? { result: complete.result } : {}),
+          ...(complete.error ? { error: complete.error } : {}),
+        }
+      : {}),
+  };
 }
