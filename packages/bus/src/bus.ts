@@ -70,7 +70,14 @@ export class Bus {
     this.deadLetters = new DeadLetters(nc, jsm, payloads, this.publisher, this.reader, this.clock);
     this.subscriber = new Subscriber(nc, payloads, this.deadLetters);
     // The KV headers (an expected revision, a message id) fit in what HEADER_ROOM leaves.
-    this.kvAccess = new KvAccess(js, jsm, this.reader, this.guard, () => this.maxBodyBytes);
+    this.kvAccess = new KvAccess(
+      js,
+      jsm,
+      this.reader,
+      this.guard,
+      () => this.maxBodyBytes,
+      () => this.isClosed,
+    );
     this.work = new WorkConsumers(js, this.admin, this.deadLetters, payloads, this.clock);
   }
 

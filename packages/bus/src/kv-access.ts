@@ -18,6 +18,7 @@ export class KvAccess {
     private readonly guard: ReconnectGuard,
     /** The largest value the server accepts with a KV operation's headers. */
     private readonly maxValueBytes: () => number,
+    private readonly isClosed: () => boolean,
   ) {
     this.kvm = new Kvm(js);
   }
@@ -33,6 +34,7 @@ export class KvAccess {
       maxValueBytes: this.maxValueBytes,
       listKeys: (filter) => this.keys(bucket, filter),
       countKeys: async (filter) => (await this.keyCounts(bucket, filter)).size,
+      isClosed: this.isClosed,
     });
   }
 

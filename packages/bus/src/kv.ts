@@ -1,4 +1,4 @@
-import { KvWatchInclude, type KV } from '@nats-io/kv';
+import { KvWatchInclude, type KV, type KvWatchEntry } from '@nats-io/kv';
 import type { z } from 'zod';
 import { pause } from './clock.js';
 import { BusError, BusErrorCode } from './errors.js';
@@ -35,6 +35,8 @@ export interface KvIo {
   listKeys: (filter: string) => Promise<string[]>;
   /** How many keys have stored messages matching a filter. */
   countKeys: (filter: string) => Promise<number>;
+  /** True once the bus is closed: a watch that ends then is over, not resumed. */
+  isClosed: () => boolean;
 }
 
 /** What a watch of a KV bucket hands out, in the bucket's order. */
@@ -161,44 +163,58 @@ export class TypedKv<T> {
 
   /**
    * The values of the keys matching `filter` (`*` and `>` as in subjects), then every change, until
-   * `options.signal` aborts. nats.js follows the bucket with an ordered consumer, which starts again by
-   * itself after a reconnect.
+   * `options.signal` aborts or the bus closes. nats.js follows the bucket with an ordered consumer, which
+   * starts again by itself after a reconnect; should its iterator end anyway, the watch resumes from the
+   * revision after the last one handed out, so a caller sees one unbroken watch.
    */
   async *watch(filter = '>', options: KvWatchOptions = {}): AsyncGenerator<KvChange<T>, void, undefined> {
     const { signal } = options;
-    if (signal?.aborted) return;
-    const watcher = await this.#kv.watch({
-      key: filter,
-      ...(options.updatesOnly ? { include: KvWatchInclude.UpdatesOnly } : {}),
-    });
-    const stop = () => watcher.stop();
-    signal?.addEventListener('abort', stop, { once: true });
-    // Aborted while the watch was being created: the listener above will never fire.
-    if (signal?.aborted) stop();
-    try {
-      // Stored values come first, counted down by `delta`; a bucket with none is synced at once.
-      let synced = options.updatesOnly === true || (await this.io.countKeys(filter)) === 0;
-      if (synced) yield { type: 'synced' };
-      for await (const entry of watcher) {
-        const where = `${this.bucket}/${entry.key}`;
-        if (entry.operation !== 'PUT' || entry.length === 0) {
-          yield { type: 'deleted', key: entry.key, revision: entry.revision };
-        } else {
-          try {
-            const value = validateEnvelope(this.schema, parseJson(entry.value, where), where);
-            yield { type: 'value', key: entry.key, value, revision: entry.revision };
-          } catch (err) {
-            yield { type: 'invalid', key: entry.key, revision: entry.revision, error: err as Error };
+    let synced = false;
+    let resumeFrom: number | undefined;
+    while (!signal?.aborted && !this.io.isClosed()) {
+      const watcher = await this.#kv.watch({
+        key: filter,
+        ...(resumeFrom !== undefined
+          ? { resumeFromRevision: resumeFrom }
+          : options.updatesOnly
+            ? { include: KvWatchInclude.UpdatesOnly }
+            : {}),
+      });
+      const stop = () => watcher.stop();
+      signal?.addEventListener('abort', stop, { once: true });
+      // Aborted while the watch was being created: the listener above will never fire.
+      if (signal?.aborted) stop();
+      try {
+        // Stored values come first, counted down by `delta`; a bucket with none is synced at once.
+        if (!synced && resumeFrom === undefined) {
+          synced = options.updatesOnly === true || (await this.io.countKeys(filter)) === 0;
+          if (synced) yield { type: 'synced' };
+        }
+        for await (const entry of watcher) {
+          resumeFrom = entry.revision + 1;
+          yield this.change(entry);
+          if (!synced && (entry.isUpdate || !entry.delta)) {
+            synced = true;
+            yield { type: 'synced' };
           }
         }
-        if (!synced && (entry.isUpdate || !entry.delta)) {
-          synced = true;
-          yield { type: 'synced' };
-        }
+      } finally {
+        signal?.removeEventListener('abort', stop);
+        watcher.stop();
       }
-    } finally {
-      signal?.removeEventListener('abort', stop);
-      watcher.stop();
+    }
+  }
+
+  private change(entry: KvWatchEntry): KvChange<T> {
+    const where = `${this.bucket}/${entry.key}`;
+    if (entry.operation !== 'PUT' || entry.length === 0) {
+      return { type: 'deleted', key: entry.key, revision: entry.revision };
+    }
+    try {
+      const value = validateEnvelope(this.schema, parseJson(entry.value, where), where);
+      return { type: 'value', key: entry.key, value, revision: entry.revision };
+    } catch (err) {
+      return { type: 'invalid', key: entry.key, revision: entry.revision, error: err as Error };
     }
   }
 

@@ -121,9 +121,9 @@ export function createFleetWatcher(o: FleetWatcherOptions): FleetWatcher {
     abort = controller;
     const ended = (err?: unknown) => {
       if (controller.signal.aborted) return;
-      o.onError(err ?? new Error('the watch of the agents bucket ended'));
       stop();
       if (listeners.size > 0) retryTimer = clock.setTimeout(start, retryMs);
+      o.onError(err ?? new Error('the watch of the agents bucket ended'));
     };
     run(controller.signal).then(() => ended(), ended);
   };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { Buckets, type KvChange } from '@troupe/bus';
-import { startTestBus } from '@troupe/bus/testing';
+import { natsHandles, startTestBus } from '@troupe/bus/testing';
 
 const Value = z.object({ n: z.number() });
 
@@ -60,5 +60,32 @@ describe('TypedKv.watch on a real nats-server', () => {
       }
     }
     expect(seen).toEqual(['synced', 'value']);
+  });
+
+  it('resumes where it was when nats.js ends its watch on its own, handing out each change once', async () => {
+    await using t = await startTestBus();
+    const kv = await t.bus.kv(Buckets.Tasks, Value);
+    await kv.put('r.1', { n: 1 });
+    const controller = new AbortController();
+    const watch = kv.watch('r.>', { signal: controller.signal })[Symbol.asyncIterator]();
+    expect((await collect(watch, (seen) => seen.at(-1)?.type === 'synced')).length).toBe(2);
+
+    // What ends a nats.js watch from below: its delivery subscription closes (not the requests' `_INBOX.x.*`).
+    const nc = natsHandles(t.bus).nc as unknown as {
+      protocol: { subscriptions: { all(): Array<{ getSubject(): string; unsubscribe(): void }> } };
+    };
+    const deliveries = nc.protocol.subscriptions.all().filter((s) => /^_INBOX\.[^.]+\.\d+$/.test(s.getSubject()));
+    expect(deliveries.length).toBeGreaterThan(0);
+    for (const sub of deliveries) sub.unsubscribe();
+
+    await kv.put('r.2', { n: 2 });
+    await kv.put('r.1', { n: 11 });
+    const later = await collect(watch, (seen) => seen.length === 2);
+    controller.abort();
+    expect(later.map((c) => (c.type === 'value' ? `${c.key}=${c.value.n}` : c.type))).toEqual([
+      'r.2=2',
+      'r.1=11',
+    ]);
+    expect((await watch.next()).done).toBe(true);
   });
 });
