@@ -74,7 +74,9 @@ describe('TypedKv.watch on a real nats-server', () => {
     const nc = natsHandles(t.bus).nc as unknown as {
       protocol: { subscriptions: { all(): Array<{ getSubject(): string; unsubscribe(): void }> } };
     };
-    const deliveries = nc.protocol.subscriptions.all().filter((s) => /^_INBOX\.[^.]+\.\d+$/.test(s.getSubject()));
+    const deliveries = nc.protocol.subscriptions
+      .all()
+      .filter((s) => /^_INBOX\.[^.]+\.\d+$/.test(s.getSubject()));
     expect(deliveries.length).toBeGreaterThan(0);
     for (const sub of deliveries) sub.unsubscribe();
 
