@@ -84,7 +84,19 @@ export class TypedKv<T> {
   }
 
   async get(key: string): Promise<KvEntry<T> | undefined> {
-    const entry = await this.io.guard(() => this.#kv.get(key), `get ${key}`);
+    return this.read(key);
+  }
+
+  /** The value `key` had at `revision` (a bucket that keeps history); undefined when that revision is gone. */
+  async getRevision(key: string, revision: number): Promise<KvEntry<T> | undefined> {
+    return this.read(key, revision);
+  }
+
+  private async read(key: string, revision?: number): Promise<KvEntry<T> | undefined> {
+    const entry = await this.io.guard(
+      () => this.#kv.get(key, revision === undefined ? undefined : { revision }),
+      revision === undefined ? `get ${key}` : `get ${key}@${revision}`,
+    );
     if (!entry || entry.operation !== 'PUT' || entry.length === 0) return undefined;
     const value = validateEnvelope(
       this.schema,

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { Buckets, systemClock } from '@troupe/bus';
+import { startTestBus } from '@troupe/bus/testing';
+import type { StepInstance } from '../workflow/context.js';
 import { TaskRecordSchema, type TaskRecord } from './task-record.js';
-import { endedRecord } from './task-store.js';
+import { createTaskStore, endedRecord } from './task-store.js';
 
 const queued: TaskRecord = {
   v: 1,
@@ -52,5 +55,59 @@ describe('endedRecord', () => {
     expect(ended.status).toBe('cancelled');
     expect(ended.log?.events[0]?.type).toBe('task.cancelled');
     expect(ended.log?.audit[0]).toMatchObject({ id: 't1.4.cancelled', decision: 'cancel' });
+  });
+});
+
+describe('TaskStore on a real nats-server', () => {
+  it('writes each step output once; another supervisor reads the whole record back from the references', async () => {
+    await using t = await startTestBus();
+    await t.bus.ensureTopology();
+    const tasks = await t.bus.kv(Buckets.Tasks, TaskRecordSchema);
+    const writer = createTaskStore({ tasks, clock: systemClock, supervisorId: 'a' });
+    const step = (key: string, output?: unknown): StepInstance => ({
+      key,
+      step: key,
+      round: 1,
+      status: output === undefined ? 'dispatched' : 'succeeded',
+      attempt: 1,
+      failures: 0,
+      ...(output === undefined ? {} : { output }),
+    });
+    const running = (instances: StepInstance[], seq: number): TaskRecord => ({
+      ...queued,
+      status: 'running',
+      seq,
+      snapshot: { status: 'active', value: 'running', context: { v: 1, instances } },
+    });
+    const plan = { outline: ['why', 'how'], text: 'x'.repeat(2_000) };
+    const r1 = await writer.create('acme.t1', running([step('plan', plan), step('research')], 1));
+    const r2 = await writer.update(
+      'acme.t1',
+      running([step('plan', plan), step('research', { n: 1 })], 2),
+      r1,
+    );
+    const r3 = await writer.update(
+      'acme.t1',
+      running([step('plan', plan), step('research', { n: 1 }), step('draft', { d: 'd' })], 3),
+      r2,
+    );
+
+    // The plan's 2 KB are in the first revision only.
+    const sizes = await Promise.all(
+      [r1, r2, r3].map(async (r) => JSON.stringify((await tasks.getRevision('acme.t1', r))?.value).length),
+    );
+    expect(sizes[0]).toBeGreaterThan(2_000);
+    expect(sizes[1]).toBeLessThan(1_000);
+    expect(sizes[2]).toBeLessThan(1_000);
+
+    const reader = createTaskStore({ tasks, clock: systemClock, supervisorId: 'b' });
+    const read = await reader.read('acme.t1');
+    expect(read).toEqual({
+      value: running([step('plan', plan), step('research', { n: 1 }), step('draft', { d: 'd' })], 3),
+      revision: r3,
+    });
+    // The reader writes on from what it read: references, not copies.
+    const r4 = await reader.update('acme.t1', { ...read!.value, seq: 4 }, r3);
+    expect(JSON.stringify((await tasks.getRevision('acme.t1', r4))?.value).length).toBeLessThan(1_000);
   });
 });

@@ -8,6 +8,7 @@ import {
   type TaskLog,
   type TypedKv,
 } from '@troupe/bus';
+import { compactRecord, expandRecord, outputRevisions, type OutputRevisions } from './output-refs.js';
 import { TERMINAL_STATUSES, withLog, type TaskRecord } from './task-record.js';
 
 /** The error code of a task failed because its record outgrew what the server stores (max_payload). */
@@ -69,39 +70,67 @@ const CACHE_LIMIT = 5_000;
 export function createTaskStore({ tasks, clock, supervisorId }: TaskStoreOptions): TaskStore {
   /** The last record this process read or wrote per task, with its revision: saves a read per event. */
   const cache = new Map<string, StoredRecord>();
-  const remember = (key: string, entry: StoredRecord) => {
+  /** Per task, which revision holds each step output, as of the revision last read or written here. */
+  const outputs = new Map<string, OutputRevisions>();
+  const bounded = <V>(map: Map<string, V>, key: string, value: V) => {
+    map.delete(key);
+    map.set(key, value);
+    if (map.size > CACHE_LIMIT) map.delete(map.keys().next().value!);
+  };
+  const remember = (key: string, entry: StoredRecord) => bounded(cache, key, entry);
+  const forget = (key: string) => {
     cache.delete(key);
-    cache.set(key, entry);
-    if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value!);
+    outputs.delete(key);
   };
   const isConflict = (err: unknown) => isBusError(err, BusErrorCode.CasConflict);
+
+  /**
+   * Writes the whole record `next` in its compact form (outputs an earlier revision holds referenced, not
+   * repeated): over `revision`, or as the first revision when there is none.
+   */
+  const write = async (key: string, next: TaskRecord, revision: number | undefined) => {
+    const known = outputs.get(key);
+    const previous = known && known.revision === revision ? known : undefined;
+    const stored = compactRecord(next, previous);
+    const written =
+      revision === undefined ? await tasks.create(key, stored) : await tasks.update(key, stored, revision);
+    bounded(outputs, key, outputRevisions(next, written, previous));
+    return written;
+  };
 
   return {
     cached: (key) => cache.get(key),
     async read(key) {
       const fresh = await tasks.get(key);
-      return fresh ? { value: fresh.value, revision: fresh.revision } : undefined;
+      if (!fresh) return undefined;
+      const { record, outputs: at } = await expandRecord(
+        fresh.value,
+        fresh.revision,
+        async (revision) => (await tasks.getRevision(key, revision))?.value,
+      );
+      bounded(outputs, key, at);
+      return { value: record, revision: fresh.revision };
     },
     remember,
-    forget: (key) => void cache.delete(key),
-    create: (key, record) => tasks.create(key, record),
+    forget,
+    create: (key, record) => write(key, record, undefined),
     async update(key, next, revision) {
       try {
-        return await tasks.update(key, next, revision);
+        return await write(key, next, revision);
       } catch (err) {
-        if (isConflict(err)) cache.delete(key);
+        if (isConflict(err)) forget(key);
         throw err;
       }
     },
     async storeLogOnly(key, entry, log) {
       try {
         const value = withLog(entry.value, log);
-        const revision = await tasks.update(key, value, entry.revision);
+        const revision = await write(key, value, entry.revision);
         if (value.status === 'running') remember(key, { value, revision });
         return true;
       } catch (err) {
         if (isConflict(err)) {
-          cache.delete(key);
+          forget(key);
           return false;
         }
         throw err;
@@ -115,18 +144,14 @@ export function createTaskStore({ tasks, clock, supervisorId }: TaskStoreOptions
           "Keep its input and step outputs smaller, or raise the server's max_payload.",
       };
       const failed: TaskRecord = { ...endedRecord(stored.value, 'failed', error, clock.now()), wakeAt: null };
-      const write = (record: TaskRecord) =>
-        stored.revision === undefined
-          ? tasks.create(key, record)
-          : tasks.update(key, record, stored.revision);
       try {
-        await write(failed);
+        await write(key, failed, stored.revision);
       } catch (err) {
         if (!isBusError(err, BusErrorCode.PayloadTooLarge)) throw err;
         // Even the input alone is too large: the record says so instead of holding it.
-        await write({ ...failed, input: { omitted: error.message } });
+        await write(key, { ...failed, input: { omitted: error.message } }, stored.revision);
       }
-      cache.delete(key);
+      forget(key);
       return failed;
     },
     async failUnknownWorkflow(key, entry) {
@@ -140,7 +165,7 @@ export function createTaskStore({ tasks, clock, supervisorId }: TaskStoreOptions
         },
         clock.now(),
       );
-      await tasks.update(key, next, entry.revision).catch(() => undefined);
+      await write(key, next, entry.revision).catch(() => undefined);
     },
     endUnstarted: (key, status, error) =>
       tasks.casUpdate(key, (current) =>
