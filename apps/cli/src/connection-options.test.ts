@@ -34,7 +34,7 @@ describe('connection flags', () => {
       expect(help.stdout).toMatch(
         /--nats <urls>[\s\S]*--creds <file>[\s\S]*--nkey <seed-file>[\s\S]*--user <name>[\s\S]*--password <password>[\s\S]*--token <token>[\s\S]*--tls-ca <file>[\s\S]*--tls-cert <file>[\s\S]*--tls-key <file>/,
       );
-      expect(help.stdout).toContain('prefer TROUPE_NATS_PASSWORD');
+      expect(help.stdout).toContain('better in the environment, out of the process list');
     }
   });
 

@@ -60,13 +60,13 @@ export function addConnectionOptions(command: Command): Command {
     .addOption(
       new Option(
         '--password <password>',
-        `NATS password; prefer ${NatsEnv.Password}, which other users cannot read in the process list`,
+        `NATS password; better in the environment, out of the process list (default: ${NatsEnv.Password})`,
       ),
     )
     .addOption(
       new Option(
         '--token <token>',
-        `NATS token; prefer ${NatsEnv.Token}, which stays out of the process list`,
+        `NATS token; better in the environment, out of the process list (default: ${NatsEnv.Token})`,
       ),
     )
     .addOption(
