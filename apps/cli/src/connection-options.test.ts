@@ -34,7 +34,9 @@ describe('connection flags', () => {
       expect(help.stdout).toMatch(
         /--nats <urls>[\s\S]*--creds <file>[\s\S]*--nkey <seed-file>[\s\S]*--user <name>[\s\S]*--password <password>[\s\S]*--token <token>[\s\S]*--tls-ca <file>[\s\S]*--tls-cert <file>[\s\S]*--tls-key <file>/,
       );
-      expect(help.stdout).toContain('better in the environment, out of the process list');
+      expect(help.stdout.replace(/\s+/g, ' ')).toContain(
+        'better in the environment, out of the process list',
+      );
     }
   });
 
