@@ -9,6 +9,8 @@ import { readCredsFile, resolveConnectOptions, type ConnectOptions } from './opt
 import type { TopologyOptions } from './topology.js';
 
 export interface BusOptions extends ConnectOptions {
+  /** Where the defaults (`NatsEnv`) are read; `process.env` by default. */
+  env?: NodeJS.ProcessEnv;
   clock?: Clock;
   topology?: TopologyOptions;
 }
@@ -18,8 +20,8 @@ export interface BusOptions extends ConnectOptions {
  * environment (`NatsEnv`), reconnecting for ever with jittered backoff; `close()` drains.
  */
 export async function connect(options: BusOptions = {}): Promise<Bus> {
-  const { clock, topology, ...connectOptions } = options;
-  const o = resolveConnectOptions(connectOptions);
+  const { clock, topology, env, ...connectOptions } = options;
+  const o = resolveConnectOptions(connectOptions, env);
   const c = o.credentials;
   const authenticator =
     c.kind === 'creds'
