@@ -53,14 +53,67 @@ export const ENV_VARS: readonly EnvVar[] = [
     default: `\`${defaultNats}\``,
     readBy: EVERY_PROCESS,
     description:
-      'The NATS server(s), comma-separated (`nats://`, `tls://`, `ws://`, `wss://` URLs or `host:port`). `--nats` overrides it for one command. `troupe up` and `troupe demo` start a nats-server of their own unless it is set, and set it for the processes they start.',
+      'The NATS server(s), comma-separated (`nats://`, `tls://`, `ws://`, `wss://` URLs or `host:port`). `--nats` overrides it for one command. `troupe up` (unless given `--nats`) and `troupe demo` start a nats-server of their own unless it is set, and set it for the processes they start.',
   },
   {
     name: 'TROUPE_NATS_CREDS',
     group: EnvGroup.Nats,
     default: none,
     readBy: EVERY_PROCESS,
-    description: 'A NATS `.creds` file (user JWT and NKey seed) to connect with.',
+    description:
+      'A NATS `.creds` file (user JWT and NKey seed) to connect with. `--creds` overrides it. One kind of credentials at a time: this, `TROUPE_NATS_NKEY`, `TROUPE_NATS_USER`/`TROUPE_NATS_PASSWORD` or `TROUPE_NATS_TOKEN`; a credential flag replaces them all.',
+  },
+  {
+    name: 'TROUPE_NATS_NKEY',
+    group: EnvGroup.Nats,
+    default: none,
+    readBy: EVERY_PROCESS,
+    description: 'An NKey user seed (`SU…`) to connect with. `--nkey <seed-file>` overrides it.',
+  },
+  {
+    name: 'TROUPE_NATS_USER',
+    group: EnvGroup.Nats,
+    default: none,
+    readBy: EVERY_PROCESS,
+    description: 'A NATS user to connect as, with `TROUPE_NATS_PASSWORD`. `--user` overrides it.',
+  },
+  {
+    name: 'TROUPE_NATS_PASSWORD',
+    group: EnvGroup.Nats,
+    default: none,
+    readBy: EVERY_PROCESS,
+    description:
+      "The NATS user's password; also the password of a user given with `--user`. Kept here rather than in `--password`, it stays out of the process list.",
+  },
+  {
+    name: 'TROUPE_NATS_TOKEN',
+    group: EnvGroup.Nats,
+    default: none,
+    readBy: EVERY_PROCESS,
+    description: 'A NATS token to connect with. `--token` overrides it.',
+  },
+  {
+    name: 'TROUPE_NATS_TLS_CA',
+    group: EnvGroup.Nats,
+    default: "the system's CAs (TLS only when the server asks for it, or a `tls://` URL)",
+    readBy: EVERY_PROCESS,
+    description:
+      "A CA file (PEM) the servers' certificates are checked against; TLS is required. `--tls-ca` overrides it.",
+  },
+  {
+    name: 'TROUPE_NATS_TLS_CERT',
+    group: EnvGroup.Nats,
+    default: none,
+    readBy: EVERY_PROCESS,
+    description:
+      'A client certificate (PEM) for servers that verify clients, with `TROUPE_NATS_TLS_KEY`. `--tls-cert` overrides both.',
+  },
+  {
+    name: 'TROUPE_NATS_TLS_KEY',
+    group: EnvGroup.Nats,
+    default: none,
+    readBy: EVERY_PROCESS,
+    description: "The client certificate's key (PEM). `--tls-key` overrides it, with `--tls-cert`.",
   },
   {
     name: 'NATS_SERVER_BIN',

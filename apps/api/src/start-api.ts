@@ -61,13 +61,7 @@ export async function startApi(options: StartApiOptions = {}): Promise<RunningAp
   const perKey = intFrom(env, 'TROUPE_API_RATE_LIMIT');
   const perTenant = intFrom(env, 'TROUPE_API_TENANT_RATE_LIMIT');
   const ownsBus = options.bus === undefined;
-  const bus =
-    options.bus ??
-    (await connect({
-      name: 'troupe-api',
-      ...(env['NATS_URL'] ? { servers: env['NATS_URL'] } : {}),
-      ...(env['TROUPE_NATS_CREDS'] ? { credsFile: env['TROUPE_NATS_CREDS'] } : {}),
-    }));
+  const bus = options.bus ?? (await connect({ name: 'troupe-api', env }));
   let telemetry: Telemetry | undefined;
   try {
     telemetry = initTelemetry({

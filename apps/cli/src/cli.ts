@@ -3,12 +3,12 @@ import { resolveApiTarget } from './api-client.js';
 import { formatErrorLines, describeError } from './describe-error.js';
 import { CliError, CliErrorCode } from './errors.js';
 import { AGENT_LAYOUTS, type AgentLayout } from './local/agent-layout.js';
+import { addConnectionOptions, connectionFlagsOf, type ConnectionFlags } from './connection-options.js';
 import { createPrinter, type CliIo } from './io.js';
 import {
   parseConcurrency,
   parseHttpUrl,
   parseModel,
-  parseNatsUrl,
   parsePort,
   parseRoles,
   DEFAULT_DEMO_QUESTION,
@@ -86,9 +86,11 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
   const printerOf = (flags: { json?: boolean }) => createPrinter(io, flags.json === true);
 
   // ---- one machine ------------------------------------------------------------------------------------
-  program
+  const upCommandLine = program
     .command('up')
-    .description('run a whole troupe on this machine: nats-server, a supervisor, an agent per role, the API')
+    .description(
+      'run a whole troupe on this machine: nats-server, a supervisor, an agent per role, the API; with --nats (or NATS_URL), attach to a NATS server or cluster of yours instead of starting one',
+    )
     .addOption(new Option('--port <n>', 'API port (0 picks a free one)').argParser(parsePort).default(3000))
     .option('--dir <path>', 'state folder: JetStream store, logs', './.troupe')
     .addOption(
@@ -106,9 +108,10 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
         .default('per-role'),
     )
     .addOption(configOption())
-    .option('--json', 'print what runs as JSON')
-    .action(
-      async (flags: {
+    .option('--json', 'print what runs as JSON');
+  addConnectionOptions(upCommandLine).action(
+    async (
+      flags: {
         port: number;
         dir: string;
         natsPort?: number;
@@ -116,11 +119,26 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
         agents: AgentLayout;
         config?: string;
         json?: boolean;
-      }) => {
-        const { upCommand } = await import('./commands/up.js');
-        setExitCode(await upCommand(flags, printerOf(flags)));
-      },
-    );
+      } & ConnectionFlags,
+    ) => {
+      const { upCommand } = await import('./commands/up.js');
+      setExitCode(
+        await upCommand(
+          {
+            port: flags.port,
+            dir: flags.dir,
+            agents: flags.agents,
+            ...(flags.natsPort !== undefined ? { natsPort: flags.natsPort } : {}),
+            ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
+            ...(flags.config !== undefined ? { config: flags.config } : {}),
+            connection: connectionFlagsOf(flags),
+          },
+          printerOf(flags),
+          io.env as NodeJS.ProcessEnv,
+        ),
+      );
+    },
+  );
 
   program
     .command('init')
@@ -149,12 +167,7 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
     });
 
   // ---- processes, one by one, for several machines sharing NATS_URL ---------------------------------------
-  const natsOption = () =>
-    new Option(
-      '--nats <url>',
-      'NATS server(s), comma-separated (default: NATS_URL, else nats://127.0.0.1:4222)',
-    ).argParser(parseNatsUrl);
-  program
+  const agentCommandLine = program
     .command('agent')
     .description('run an agent process serving one or more roles')
     .addOption(
@@ -173,47 +186,54 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
       ).argParser(parseModel),
     )
     .addOption(new Option('--health-port <n>', 'also serve GET /healthz on this port').argParser(parsePort))
-    .addOption(natsOption())
-    .addOption(configOption())
-    .action(
-      async (flags: {
+    .addOption(configOption());
+  addConnectionOptions(agentCommandLine).action(
+    async (
+      flags: {
         role: string[];
         concurrency?: number;
         model?: string;
         healthPort?: number;
-        nats?: string;
         config?: string;
-      }) => {
-        const { agentCommand } = await import('./commands/agent.js');
-        await agentCommand(
-          {
-            roles: flags.role,
-            project: await projectOf(flags),
-            ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
-            ...(flags.model ? { model: flags.model } : {}),
-            ...(flags.healthPort !== undefined ? { healthPort: flags.healthPort } : {}),
-            ...(flags.nats ? { nats: flags.nats } : {}),
-          },
-          printerOf({}),
-        );
-      },
-    );
+      } & ConnectionFlags,
+    ) => {
+      const { agentCommand } = await import('./commands/agent.js');
+      await agentCommand(
+        {
+          roles: flags.role,
+          project: await projectOf(flags),
+          ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
+          ...(flags.model ? { model: flags.model } : {}),
+          ...(flags.healthPort !== undefined ? { healthPort: flags.healthPort } : {}),
+          connection: connectionFlagsOf(flags),
+        },
+        printerOf({}),
+      );
+    },
+  );
 
-  program
+  const supervisorCommandLine = program
     .command('supervisor')
     .description("run a supervisor process (the built-in workflows and the project file's)")
     .addOption(
       new Option('--concurrency <n>', 'events handled at once (default 64)').argParser(parseConcurrency),
     )
-    .addOption(natsOption())
-    .addOption(configOption())
-    .action(async (flags: { concurrency?: number; nats?: string; config?: string }) => {
+    .addOption(configOption());
+  addConnectionOptions(supervisorCommandLine).action(
+    async (flags: { concurrency?: number; config?: string } & ConnectionFlags) => {
       const { supervisorCommand } = await import('./commands/supervisor.js');
-      const { config: _config, ...rest } = flags;
-      await supervisorCommand({ ...rest, project: await projectOf(flags) }, printerOf({}));
-    });
+      await supervisorCommand(
+        {
+          ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
+          connection: connectionFlagsOf(flags),
+          project: await projectOf(flags),
+        },
+        printerOf({}),
+      );
+    },
+  );
 
-  program
+  const apiCommandLine = program
     .command('api')
     .description('run the HTTP API')
     .addOption(
@@ -222,20 +242,21 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
       ),
     )
     .option('--host <host>', 'address to listen on (default: TROUPE_API_HOST, else 127.0.0.1)')
-    .addOption(natsOption())
-    .addOption(configOption())
-    .action(async (flags: { port?: number; host?: string; nats?: string; config?: string }) => {
+    .addOption(configOption());
+  addConnectionOptions(apiCommandLine).action(
+    async (flags: { port?: number; host?: string; config?: string } & ConnectionFlags) => {
       const { apiCommand } = await import('./commands/api.js');
       await apiCommand(
         {
           project: await projectOf(flags),
           port: flags.port ?? envPort(io, 'TROUPE_API_PORT', 3000),
           host: flags.host ?? (io.env['TROUPE_API_HOST'] || '127.0.0.1'),
-          ...(flags.nats ? { nats: flags.nats } : {}),
+          connection: connectionFlagsOf(flags),
         },
         printerOf({}),
       );
-    });
+    },
+  );
 
   // ---- clients of the API ---------------------------------------------------------------------------------
   withClientOptions(

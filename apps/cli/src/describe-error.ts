@@ -12,9 +12,12 @@ export function describeError(
 ): { message: string; hint?: string; stack?: string } {
   if (isCliError(err)) return { message: err.message, ...(err.hint ? { hint: err.hint } : {}) };
   if (isBusError(err, 'CONNECT_FAILED')) {
+    const refused = /authori[sz]ation|authentication|certificate|tls/i.test(err.message);
     return {
       message: err.message,
-      hint: 'start nats-server (or `troupe up`), or set NATS_URL / --nats to a running server',
+      hint: refused
+        ? 'the server refused the credentials or TLS: check --creds, --nkey, --user/--password, --token, --tls-* or the TROUPE_NATS_* variables'
+        : 'start nats-server (or `troupe up`), or set NATS_URL / --nats to a running server',
     };
   }
   if (err instanceof TroupeError) return { message: err.message };

@@ -9,22 +9,26 @@ import { readCredsFile, resolveConnectOptions, type ConnectOptions } from './opt
 import type { TopologyOptions } from './topology.js';
 
 export interface BusOptions extends ConnectOptions {
+  /** Where the defaults (`NatsEnv`) are read; `process.env` by default. */
+  env?: NodeJS.ProcessEnv;
   clock?: Clock;
   topology?: TopologyOptions;
 }
 
 /**
- * Connects to NATS: servers from `NATS_URL` unless given, credentials from options or
- * `TROUPE_NATS_CREDS`, reconnecting for ever with jittered backoff; `close()` drains.
+ * Connects to NATS: servers from `NATS_URL` unless given, credentials and TLS files from options or the
+ * environment (`NatsEnv`), reconnecting for ever with jittered backoff; `close()` drains.
  */
 export async function connect(options: BusOptions = {}): Promise<Bus> {
-  const { clock, topology, ...connectOptions } = options;
-  const o = resolveConnectOptions(connectOptions);
-  const authenticator = o.credsFile
-    ? credsAuthenticator(readCredsFile(o.credsFile))
-    : o.nkeySeed
-      ? nkeyAuthenticator(new TextEncoder().encode(o.nkeySeed))
-      : undefined;
+  const { clock, topology, env, ...connectOptions } = options;
+  const o = resolveConnectOptions(connectOptions, env);
+  const c = o.credentials;
+  const authenticator =
+    c.kind === 'creds'
+      ? credsAuthenticator(readCredsFile(c.file))
+      : c.kind === 'nkey'
+        ? nkeyAuthenticator(new TextEncoder().encode(c.seed))
+        : undefined;
   let nc: NatsConnection;
   try {
     nc = await natsConnect({
@@ -36,9 +40,10 @@ export async function connect(options: BusOptions = {}): Promise<Bus> {
       reconnectJitter: o.reconnectJitterMs,
       waitOnFirstConnect: false,
       noAsyncTraces: true,
-      ...(o.user ? { user: o.user, pass: o.pass ?? '' } : {}),
-      ...(o.token ? { token: o.token } : {}),
+      ...(c.kind === 'user' ? { user: c.user, pass: c.pass } : {}),
+      ...(c.kind === 'token' ? { token: c.token } : {}),
       ...(authenticator ? { authenticator } : {}),
+      ...(o.tls ? { tls: o.tls } : {}),
     });
   } catch (err) {
     throw new BusError(

@@ -8,7 +8,10 @@ export type { InvalidRecord, StreamReadOptions, StoredRecord, StreamTail } from 
 export { LOG_SLOTS, journal, journalRecords } from './journal.js';
 export type { JournalFilter, JournalKind } from './journal.js';
 export type { ConnectOptions } from './options.js';
+export type { ResolvedConnectOptions } from './options.js';
 export { resolveConnectOptions } from './options.js';
+export { NatsEnv, connectionEnv } from './connection-env.js';
+export type { NatsCredentials, NatsTlsFiles } from './connection-env.js';
 export { subjects, parseSubject } from './subjects.js';
 export type { ParsedSubject } from './subjects.js';
 export * from './envelopes.js';

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createClient } from '@troupe/client';
+import { startNatsServer } from '@troupe/bus/testing';
 import { cleanEnv, isAlive, killAll, runCliProcess, spawnCli } from './cli-process.js';
 
 interface UpInfo {
@@ -19,9 +20,10 @@ interface UpInfo {
 async function withUp(
   args: readonly string[],
   test: (up: ReturnType<typeof spawnCli>, info: UpInfo, dir: string) => Promise<void>,
+  env: NodeJS.ProcessEnv = cleanEnv(),
 ): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'troupe-up-test-'));
-  const up = spawnCli(['up', '--port', '0', '--dir', dir, ...args, '--json'], cleanEnv());
+  const up = spawnCli(['up', '--port', '0', '--dir', dir, ...args, '--json'], env);
   let pids: number[] = [];
   try {
     const info = JSON.parse(await up.waitForLine(/^\{"event":"up"/)) as UpInfo;
@@ -167,6 +169,60 @@ describe('troupe up', () => {
       for (const p of info.processes) expect(isAlive(p.pid), `pid ${p.pid}`).toBe(false);
     });
   }, 180_000);
+
+  it('--nats attaches to a server of yours with user/password auth: no nats-server of its own, a task completes, Ctrl-C stops what it started and leaves the server running', async () => {
+    await using server = await startNatsServer({
+      config: 'authorization { user: troupe, password: "up-test-pw" }',
+    });
+    // The user as a flag, the password from the environment, as the help advises.
+    const env = cleanEnv({ TROUPE_NATS_PASSWORD: 'up-test-pw' });
+    await withUp(
+      ['--nats', server.url, '--user', 'troupe', '--agents', 'one'],
+      async (up, info) => {
+        expect(info.natsUrl).toBe(server.url);
+        expect(info.processes.map((p) => p.kind)).toEqual(['supervisor', 'agent', 'api']);
+        const ask = await runCliProcess(
+          [
+            'submit',
+            'ask',
+            '--question',
+            'How do JetStream consumers acknowledge messages?',
+            '--wait',
+            '--json',
+          ],
+          cleanEnv({ TROUPE_API_URL: info.apiUrl }),
+        );
+        expect(ask.code, ask.stderr).toBe(0);
+        expect((JSON.parse(ask.stdout) as { status: string }).status).toBe('completed');
+
+        process.kill(-up.pid, 'SIGINT');
+        expect(await up.exited, up.stderr()).toEqual({ code: 0, signal: null });
+        expect(up.stderr()).toContain(`attaching to NATS at ${server.url}`);
+        expect(up.stderr()).not.toContain('nats-server');
+        for (const p of info.processes) expect(isAlive(p.pid), `pid ${p.pid}`).toBe(false);
+        expect(server.running).toBe(true);
+      },
+      env,
+    );
+  }, 180_000);
+
+  it('--nats with a wrong password fails before starting anything, naming the server', async () => {
+    await using server = await startNatsServer({
+      config: 'authorization { user: troupe, password: "up-test-pw" }',
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'troupe-up-test-'));
+    try {
+      const run = await runCliProcess(
+        ['up', '--dir', dir, '--nats', server.url, '--user', 'troupe', '--password', 'wrong'],
+        cleanEnv(),
+      );
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`cannot attach to NATS: cannot connect to NATS at ${server.url}`);
+      expect(run.stderr).toContain('Authorization Violation');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('refuses an unknown --agents layout before starting anything, naming the choices', async () => {
     const run = await runCliProcess(['up', '--agents', 'three'], cleanEnv());

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { formatModelRef, parseModelRef, resolveModelChain, runAgent, type Role } from '@troupe/agents';
 import { connect, subjects } from '@troupe/bus';
 import { initTelemetry } from '@troupe/telemetry';
+import { connectOptionsFor, type ConnectionFlags } from '../connection-options.js';
 import type { Printer } from '../io.js';
 import { sendToParent, serveUntilStopped, type ProcessReport } from '../process/lifecycle.js';
 import { agentForRole, rolesNamed } from '../project/agent-for-role.js';
@@ -14,8 +15,8 @@ export interface AgentCommandOptions {
   /** `provider:model` (or a fallback chain) for every role of this process. */
   model?: string;
   healthPort?: number;
-  /** NATS servers; default `NATS_URL`. */
-  nats?: string;
+  /** Servers, credentials, TLS; what is not given comes from the environment. */
+  connection?: ConnectionFlags;
   /** The project file's parts (`loadProject`): its roles can be served here. */
   project: TroupeProject;
 }
@@ -47,6 +48,7 @@ export async function agentCommand(options: AgentCommandOptions, printer: Printe
   // Checked before connecting, so a typo fails at once with a message that names the flag.
   for (const part of options.model?.split(',') ?? []) parseModelRef(part.trim(), '--model');
   // So are the roles: built-in ones, or the project's.
+  const connectOptions = connectOptionsFor(options.connection ?? {}, process.env);
   const { project } = options;
   const roles = rolesNamed(project, options.roles);
   const agents = roles.map((role) =>
@@ -58,7 +60,7 @@ export async function agentCommand(options: AgentCommandOptions, printer: Printe
   const label = options.roles.join('+');
   const bus = await connect({
     name: `troupe-agent-${label}-${hostname()}-${process.pid}`,
-    ...(options.nats ? { servers: options.nats } : {}),
+    ...connectOptions,
   });
   const telemetry = initTelemetry({
     serviceName: 'troupe-agent',

@@ -3,6 +3,7 @@ import { connect } from '@troupe/bus';
 import { builtinWorkflows } from '@troupe/supervisor';
 import { dashboardUrl } from '../api-client.js';
 import { CliError, CliErrorCode } from '../errors.js';
+import { connectOptionsFor, type ConnectionFlags } from '../connection-options.js';
 import type { Printer } from '../io.js';
 import { sendToParent, serveUntilStopped } from '../process/lifecycle.js';
 import type { TroupeProject } from '../project/project.js';
@@ -10,16 +11,19 @@ import type { TroupeProject } from '../project/project.js';
 export interface ApiCommandOptions {
   port: number;
   host: string;
-  nats?: string;
+  /** Servers, credentials, TLS; what is not given comes from the environment. */
+  connection?: ConnectionFlags;
   /** The project file's parts (`loadProject`): the API accepts its workflows beside the built-in ones. */
   project: TroupeProject;
 }
 
 /** `troupe api`: the HTTP API for the built-in workflows and the project's (`startApi`: telemetry, topology, keys from the environment) until SIGTERM/SIGINT. */
 export async function apiCommand(options: ApiCommandOptions, printer: Printer): Promise<never> {
-  const bus = options.nats
-    ? await connect({ servers: options.nats, name: `troupe-api-${process.pid}` })
-    : undefined;
+  // Connected here, not by startApi, so the flags and every TROUPE_NATS_* variable apply.
+  const bus = await connect({
+    name: `troupe-api-${process.pid}`,
+    ...connectOptionsFor(options.connection ?? {}, process.env),
+  });
   let api;
   try {
     // A plain copy: the logger's option check rejects the process.env object itself (not a plain record).
@@ -28,10 +32,10 @@ export async function apiCommand(options: ApiCommandOptions, printer: Printer): 
       host: options.host,
       env: { ...process.env },
       workflows: [...builtinWorkflows, ...options.project.workflows],
-      ...(bus ? { bus } : {}),
+      bus,
     });
   } catch (err) {
-    await bus?.close();
+    await bus.close();
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES') {
       throw new CliError(
@@ -49,7 +53,7 @@ export async function apiCommand(options: ApiCommandOptions, printer: Printer): 
   return serveUntilStopped(
     async () => {
       await running.close();
-      await bus?.close();
+      await bus.close();
     },
     (line) => printer.info(`api: ${line}`),
   );

@@ -2,13 +2,15 @@ import { hostname } from 'node:os';
 import { connect, subjects } from '@troupe/bus';
 import { builtinWorkflows, runSupervisor } from '@troupe/supervisor';
 import { createLogger, initTelemetry } from '@troupe/telemetry';
+import { connectOptionsFor, type ConnectionFlags } from '../connection-options.js';
 import type { Printer } from '../io.js';
 import { sendToParent, serveUntilStopped } from '../process/lifecycle.js';
 import type { TroupeProject } from '../project/project.js';
 
 export interface SupervisorCommandOptions {
   concurrency?: number;
-  nats?: string;
+  /** Servers, credentials, TLS; what is not given comes from the environment. */
+  connection?: ConnectionFlags;
   /** The project file's parts (`loadProject`): its workflows run beside the built-in ones. */
   project: TroupeProject;
 }
@@ -17,7 +19,7 @@ export interface SupervisorCommandOptions {
 export async function supervisorCommand(options: SupervisorCommandOptions, printer: Printer): Promise<never> {
   const bus = await connect({
     name: `troupe-supervisor-${hostname()}-${process.pid}`,
-    ...(options.nats ? { servers: options.nats } : {}),
+    ...connectOptionsFor(options.connection ?? {}, process.env),
   });
   const telemetry = initTelemetry({
     serviceName: 'troupe-supervisor',

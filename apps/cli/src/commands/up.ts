@@ -1,5 +1,6 @@
 import { relative, resolve } from 'node:path';
 import { dashboardUrl, DEFAULT_API_URL } from '../api-client.js';
+import type { ConnectionFlags } from '../connection-options.js';
 import type { Printer } from '../io.js';
 import type { AgentLayout } from '../local/agent-layout.js';
 import { startLocalTroupe, type LocalTroupe } from '../local/local-troupe.js';
@@ -13,6 +14,8 @@ export interface UpFlags {
   agents?: AgentLayout;
   /** The project file or its folder (`--config`). */
   config?: string;
+  /** `--nats` and the credential and TLS flags: attach to a NATS server or cluster of yours. */
+  connection?: ConnectionFlags;
 }
 
 export const shownPath = (p: string): string => {
@@ -27,7 +30,7 @@ export function renderProcessTable(troupe: LocalTroupe): string {
     String(p.pid),
     p.kind === 'agent' ? p.detail : p.detail || p.name,
   ]);
-  if (!troupe.ownsNats) rows.unshift(['nats', '-', `${troupe.natsUrl} (NATS_URL; not started here)`]);
+  if (!troupe.ownsNats) rows.unshift(['nats', '-', `${troupe.natsUrl} (attached; not started here)`]);
   return formatTable(['PROCESS', 'PID', 'WHAT'], rows);
 }
 
@@ -69,7 +72,11 @@ export function firstStopSignal(onLater: (signal: string) => void): {
 }
 
 /** `troupe up`: a whole troupe on this machine until Ctrl-C or SIGTERM; then every process stops in order, exit 0. */
-export async function upCommand(flags: UpFlags, printer: Printer): Promise<number> {
+export async function upCommand(
+  flags: UpFlags,
+  printer: Printer,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const dir = resolve(flags.dir);
   const stopSignal = firstStopSignal(() =>
     printer.info('still stopping: each stage has a time limit, then its processes are killed'),
@@ -82,6 +89,8 @@ export async function upCommand(flags: UpFlags, printer: Printer): Promise<numbe
       ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
       ...(flags.agents !== undefined ? { agents: flags.agents } : {}),
       ...(flags.config !== undefined ? { config: flags.config } : {}),
+      ...(flags.connection !== undefined ? { connection: flags.connection } : {}),
+      env,
       onNote: (line) => printer.info(line),
       signal: stopSignal.signal,
     });

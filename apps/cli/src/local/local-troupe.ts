@@ -1,5 +1,12 @@
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { connect, connectionEnv, NatsEnv, type ResolvedConnectOptions } from '@troupe/bus';
+import {
+  connectOptionsFromResolved,
+  hasConnectionFlags,
+  resolveConnection,
+  type ConnectionFlags,
+} from '../connection-options.js';
 import { CliError, CliErrorCode } from '../errors.js';
 import type { ProcessReport } from '../process/lifecycle.js';
 import type { AgentLayout } from './agent-layout.js';
@@ -43,8 +50,13 @@ export interface LocalTroupeOptions {
    * process for every role, which costs less CPU per task on a machine with few cores (docs/benchmarks.md, 3b).
    */
   agents?: AgentLayout;
-  /** Variables the children get (NATS_URL is set for them); default `process.env`. */
+  /** Variables the children get (the NATS ones are set for them: `NatsEnv`); default `process.env`. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Attach to a NATS server or cluster of yours instead of starting one: servers (`nats`, else `NATS_URL` of
+   * `env`), credentials and TLS files, as `troupe up` takes them; what is not given comes from `env`.
+   */
+  connection?: ConnectionFlags;
   /**
    * The project file (or its folder); default `TROUPE_CONFIG` of `env`, else a troupe.config.ts found upward from
    * the working directory. Every process loads it, and each of its roles gets an agent process.
@@ -73,7 +85,7 @@ export interface LocalProcess {
 export interface LocalTroupe {
   readonly dir: string;
   readonly natsUrl: string;
-  /** False when `NATS_URL` pointed at a server of the user's. */
+  /** False when attached to a server of the user's (`--nats` or `NATS_URL`). */
   readonly ownsNats: boolean;
   readonly apiUrl: string;
   readonly logDir: string;
@@ -148,10 +160,54 @@ function describe(report: ProcessReport | undefined, slot: Pick<Slot, 'kind' | '
   }
 }
 
-/** Starts a whole troupe on this machine: nats-server (unless NATS_URL is set), a supervisor, the agents, the API. */
+/**
+ * Checks an existing server before anything starts, as every process will use it: it answers, takes the
+ * credentials, and has the streams and buckets (created when missing).
+ */
+async function checkAttached(connection: ResolvedConnectOptions): Promise<void> {
+  const servers = connection.servers.join(',');
+  let bus;
+  try {
+    bus = await connect({ name: `troupe-up-${process.pid}`, ...connectOptionsFromResolved(connection) });
+  } catch (err) {
+    throw new CliError(CliErrorCode.StartFailed, `cannot attach to NATS: ${(err as Error).message}`, {
+      cause: err,
+      hint: `check --nats (${servers}) and the credentials: --creds, --nkey, --user/--password, --token, or the TROUPE_NATS_* variables`,
+    });
+  }
+  try {
+    await bus.ensureTopology();
+  } finally {
+    await bus.close();
+  }
+}
+
+/**
+ * Starts a whole troupe on this machine: nats-server (unless `--nats` or NATS_URL names one to attach to), a
+ * supervisor, the agents, the API.
+ */
 export async function startLocalTroupe(options: LocalTroupeOptions): Promise<LocalTroupe> {
   const env = options.env ?? process.env;
   const note = options.onNote ?? (() => undefined);
+  const flags = options.connection ?? {};
+  const attach = flags.nats !== undefined || !!env[NatsEnv.Servers]?.trim();
+  if (!attach && hasConnectionFlags(flags)) {
+    throw new CliError(
+      CliErrorCode.InvalidArgument,
+      'credentials and TLS flags are for a NATS server of yours: pass --nats <urls> too',
+      {
+        hint: 'without --nats (or NATS_URL), up starts a nats-server of its own on 127.0.0.1, without authentication',
+      },
+    );
+  }
+  if (attach && options.natsPort !== undefined) {
+    throw new CliError(
+      CliErrorCode.InvalidArgument,
+      '--nats-port is the port of the nats-server up starts; with --nats (or NATS_URL) it attaches to yours instead',
+    );
+  }
+  // Checked before anything starts: a wrong flag or file fails here, naming the flag.
+  const attached = attach ? resolveConnection(flags, env) : undefined;
   // Checked before anything starts: a wrong project file fails here, once, rather than in every child.
   const project = await loadProject({ config: options.config, env });
   const dir = options.dir;
@@ -194,9 +250,13 @@ export async function startLocalTroupe(options: LocalTroupeOptions): Promise<Loc
     })());
 
   try {
-    let natsUrl = env['NATS_URL']?.trim();
-    const ownsNats = !natsUrl;
-    if (!natsUrl) {
+    let natsUrl: string;
+    const ownsNats = !attached;
+    if (attached) {
+      natsUrl = attached.servers.join(',');
+      note(`attaching to NATS at ${natsUrl}`);
+      await checkAttached(attached);
+    } else {
       note('starting nats-server');
       nats = await startLocalNatsServer({
         dir,
@@ -214,7 +274,11 @@ export async function startLocalTroupe(options: LocalTroupeOptions): Promise<Loc
       });
     }
 
-    const childEnv: NodeJS.ProcessEnv = { ...env, NATS_URL: natsUrl };
+    // The children connect as this process does; with a server of its own, with no credentials at all.
+    const childEnv = connectionEnv(
+      attached ?? { servers: [natsUrl], credentials: { kind: 'none' }, tls: undefined },
+      env,
+    );
     const concurrency =
       options.concurrency !== undefined ? ['--concurrency', String(options.concurrency)] : [];
     // The children load the file this process loaded, wherever they would have searched.

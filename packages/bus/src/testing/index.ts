@@ -12,3 +12,5 @@ export { startTestBus } from './test-bus.js';
 export type { TestBus } from './test-bus.js';
 export { natsHandles, natsHeaders } from './nats-handles.js';
 export type { NatsHandles } from './nats-handles.js';
+export { makeTlsCertificates } from './tls-certificates.js';
+export type { TlsCertificates } from './tls-certificates.js';
