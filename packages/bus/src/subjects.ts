@@ -24,8 +24,11 @@ export const subjects = {
     `${ROOT}.task.submit.${tenant === undefined ? '>' : `${token('tenant', tenant)}.*`}`,
   work: (role: string) => `${ROOT}.work.${token('role', role)}`,
   allWork: () => `${ROOT}.work.>`,
-  result: (taskId: string) => `${ROOT}.result.${token('task id', taskId)}`,
-  allResults: () => `${ROOT}.result.>`,
+  /** A step's result, under the role that produced it, so an agent's user may publish only its own role's. */
+  result: (role: string, taskId: string) =>
+    `${ROOT}.result.${token('role', role)}.${token('task id', taskId)}`,
+  /** One role's results, or every role's. */
+  allResults: (role?: string) => `${ROOT}.result.${role === undefined ? '>' : `${token('role', role)}.*`}`,
   control: (taskId: string) => `${ROOT}.control.${token('task id', taskId)}`,
   allControl: () => `${ROOT}.control.>`,
   abort: (taskId: string) => `${ROOT}.abort.${token('task id', taskId)}`,
@@ -47,7 +50,7 @@ export const subjects = {
 export type ParsedSubject =
   | { kind: 'task.submit'; tenant: string; taskId: string }
   | { kind: 'work'; role: string }
-  | { kind: 'result'; taskId: string }
+  | { kind: 'result'; role: string; taskId: string }
   | { kind: 'control'; taskId: string }
   | { kind: 'abort'; taskId: string }
   | { kind: 'live'; taskId: string }
@@ -68,7 +71,7 @@ export function parseSubject(subject: string): ParsedSubject {
   if (a === 'task' && b === 'submit' && c && d && n === 5)
     return { kind: 'task.submit', tenant: c, taskId: d };
   if (a === 'work' && b && n === 3) return { kind: 'work', role: b };
-  if (a === 'result' && b && n === 3) return { kind: 'result', taskId: b };
+  if (a === 'result' && b && c && n === 4) return { kind: 'result', role: b, taskId: c };
   if (a === 'control' && b && n === 3) return { kind: 'control', taskId: b };
   if (a === 'abort' && b && n === 3) return { kind: 'abort', taskId: b };
   if (a === 'live' && b && n === 3) return { kind: 'live', taskId: b };

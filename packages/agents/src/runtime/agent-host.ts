@@ -250,7 +250,7 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
           try {
             const result = await runStep(msg.data);
             const publish = () =>
-              bus.publishDurable(subjects.result(result.taskId), result, {
+              bus.publishDurable(subjects.result(role, result.taskId), result, {
                 msgId: `result.${result.taskId}.${result.stepKey}.${result.attempt}`,
               });
             const published = publish();
