@@ -38,6 +38,7 @@ export async function connect(options: BusOptions = {}): Promise<Bus> {
       noAsyncTraces: true,
       ...(o.user ? { user: o.user, pass: o.pass ?? '' } : {}),
       ...(o.token ? { token: o.token } : {}),
+      ...(o.inboxPrefix ? { inboxPrefix: o.inboxPrefix } : {}),
       ...(authenticator ? { authenticator } : {}),
     });
   } catch (err) {

@@ -8,8 +8,17 @@ export const ConnectOptionsSchema = z
     servers: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
     /** The connection name the server shows in its monitoring. */
     name: z.string().min(1).max(200).optional(),
+    /** User and password; default `TROUPE_NATS_USER` and `TROUPE_NATS_PASSWORD`. */
     user: z.string().min(1).optional(),
     pass: z.string().optional(),
+    /**
+     * Prefix of this connection's reply subjects; default `TROUPE_NATS_INBOX_PREFIX`, else `_INBOX`. A
+     * least-privilege user may subscribe only under its own prefix (see permissions.ts).
+     */
+    inboxPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, 'an inbox prefix is one subject token')
+      .optional(),
     token: z.string().min(1).optional(),
     /** An NKey seed (starts with "SU"). */
     nkeySeed: z
@@ -69,7 +78,17 @@ export function resolveConnectOptions(
       details: { option: 'pass' },
     });
   }
-  return { ...value, servers, ...(credsFile ? { credsFile } : {}) };
+  const user = value.user ?? (env['TROUPE_NATS_USER'] || undefined);
+  const pass = value.user !== undefined ? value.pass : (env['TROUPE_NATS_PASSWORD'] ?? undefined);
+  const inboxPrefix = value.inboxPrefix ?? (env['TROUPE_NATS_INBOX_PREFIX'] || undefined);
+  return {
+    ...value,
+    servers,
+    ...(credsFile ? { credsFile } : {}),
+    ...(user !== undefined ? { user } : {}),
+    ...(pass !== undefined ? { pass } : {}),
+    ...(inboxPrefix ? { inboxPrefix } : {}),
+  };
 }
 
 export function readCredsFile(path: string): Uint8Array {

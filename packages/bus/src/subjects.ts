@@ -43,6 +43,8 @@ export const subjects = {
   /** One trace's spans (the live span feed sends one message per trace per flush). */
   spans: (traceId: string) => `${ROOT}.telemetry.spans.${token('trace id', traceId)}`,
   allSpans: () => `${ROOT}.telemetry.spans.>`,
+  /** Every Troupe subject. */
+  everything: () => `${ROOT}.>`,
   deadLetter: (source: string) => `${ROOT}.dlq.${token('source', source)}`,
   allDeadLetters: () => `${ROOT}.dlq.>`,
 } as const;
@@ -82,3 +84,52 @@ export function parseSubject(subject: string): ParsedSubject {
   if (a === 'dlq' && b && n === 3) return { kind: 'dead-letter', source: b };
   throw bad();
 }
+
+/**
+ * NATS and JetStream's own subjects that Troupe's processes use, for the permission model (permissions.ts).
+ * A `>` or `*` argument stands for any stream, consumer or key.
+ */
+export const systemSubjects = {
+  /** Replies to this connection's requests, fetches and ordered consumers (the connection's inbox prefix). */
+  inbox: (prefix: string) => `${prefix}.>`,
+  jsInfo: () => '$JS.API.INFO',
+  streamInfo: (stream: string) => `$JS.API.STREAM.INFO.${stream}`,
+  streamNames: () => '$JS.API.STREAM.NAMES',
+  streamList: () => '$JS.API.STREAM.LIST',
+  streamCreate: (stream: string) => `$JS.API.STREAM.CREATE.${stream}`,
+  streamUpdate: (stream: string) => `$JS.API.STREAM.UPDATE.${stream}`,
+  streamDelete: (stream: string) => `$JS.API.STREAM.DELETE.${stream}`,
+  streamPurge: (stream: string) => `$JS.API.STREAM.PURGE.${stream}`,
+  streamMsgGet: (stream: string) => `$JS.API.STREAM.MSG.GET.${stream}`,
+  streamMsgDelete: (stream: string) => `$JS.API.STREAM.MSG.DELETE.${stream}`,
+  /** Direct gets of a stream's messages (`$JS.API.DIRECT.GET.<stream>[.<subject>]`). */
+  directGet: (stream: string) => [`$JS.API.DIRECT.GET.${stream}`, `$JS.API.DIRECT.GET.${stream}.>`],
+  /** Creating a consumer: ephemeral and ordered readers as well as durables (`...CREATE.<stream>[.<name>[.<filter>]]`). */
+  consumerCreate: (stream: string) => [
+    `$JS.API.CONSUMER.CREATE.${stream}`,
+    `$JS.API.CONSUMER.CREATE.${stream}.>`,
+  ],
+  durableCreate: (stream: string) => `$JS.API.CONSUMER.DURABLE.CREATE.${stream}.>`,
+  consumerDelete: (stream: string, consumer: string) => `$JS.API.CONSUMER.DELETE.${stream}.${consumer}`,
+  consumerInfo: (stream: string, consumer: string) => `$JS.API.CONSUMER.INFO.${stream}.${consumer}`,
+  consumerList: (stream: string) => [`$JS.API.CONSUMER.LIST.${stream}`, `$JS.API.CONSUMER.NAMES.${stream}`],
+  /** Pulling from a consumer. */
+  consumerNext: (stream: string, consumer: string) => `$JS.API.CONSUMER.MSG.NEXT.${stream}.${consumer}`,
+  /** Acks, naks, keep-alives and terms of a consumer's deliveries. */
+  ack: (stream: string, consumer: string) => `$JS.ACK.${stream}.${consumer}.>`,
+  /** Flow-control replies of push-based ordered consumers. */
+  flowControl: () => '$JS.FC.>',
+  advisories: () => '$JS.EVENT.ADVISORY.>',
+  /** A KV bucket's keys (`$KV.<bucket>.<key>`). */
+  kvKeys: (bucket: string) => `$KV.${bucket}.>`,
+  kvKey: (bucket: string, key: string) => `$KV.${bucket}.${key}`,
+  kvStream: (bucket: string) => `KV_${bucket}`,
+  /** An object store's chunks and metadata. */
+  objectStore: (bucket: string) => `$O.${bucket}.>`,
+  objectStream: (bucket: string) => `OBJ_${bucket}`,
+  allAcks: () => '$JS.ACK.>',
+  allKv: () => '$KV.>',
+  allObjects: () => '$O.>',
+  /** Every JetStream API request. */
+  jsAll: () => '$JS.API.>',
+} as const;

@@ -47,7 +47,7 @@ export class WorkConsumers {
   /** Consumes a role's work queue with bounded concurrency; see `consumeWork`. */
   async consumeWork<T>(options: WorkConsumerOptions<T>): Promise<WorkConsumer> {
     assertConcurrency(options.concurrency);
-    await this.admin.ensureWorkConsumer(options.role);
+    await this.admin.prepareWorkConsumer(options.role);
     const durable = Consumers.work(options.role);
     const consumer = await this.js.consumers.get(Streams.Work, durable);
     const info = await consumer.info(true);

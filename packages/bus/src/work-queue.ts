@@ -127,7 +127,12 @@ export function consumeWork<T>(options: ConsumeWorkOptions<T>): WorkConsumer {
       data = validateEnvelope(options.schema, raw, jsMsg.subject);
       markTimeline('decoded', { subject: jsMsg.subject });
     } catch (err) {
-      await deadLetterInHand({ reason: 'decode-failed', error: (err as Error).message, deliveries, decoded: raw });
+      await deadLetterInHand({
+        reason: 'decode-failed',
+        error: (err as Error).message,
+        deliveries,
+        decoded: raw,
+      });
       markTimeline('handled', { subject: jsMsg.subject });
       return;
     }
