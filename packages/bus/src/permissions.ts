@@ -105,7 +105,7 @@ function agentPermissions(role: string): Permissions {
     publish: {
       allow: [
         subjects.allResults(role),
-        subjects.heartbeat(role, '*'),
+        subjects.roleHeartbeats(role),
         subjects.allSpans(),
         subjects.allLive(),
         subjects.deadLetter(work),
@@ -121,7 +121,7 @@ function agentPermissions(role: string): Permissions {
       deny: [],
     },
     subscribe: {
-      allow: [sys.inbox(inboxPrefixOf({ kind: 'agent', role })), subjects.allAborts(), subjects.health('*')],
+      allow: [sys.inbox(inboxPrefixOf({ kind: 'agent', role })), subjects.allAborts(), subjects.allHealth()],
       deny: [],
     },
     allowResponses: true,
@@ -135,7 +135,7 @@ function apiPermissions(tenants: readonly string[] | undefined): Permissions {
       allow: [
         ...submits,
         subjects.allControl(),
-        subjects.health('*'),
+        subjects.allHealth(),
         ...topologyChecks(),
         // Queue depths: the work consumers' info, never their messages.
         ...sys.consumerList(Streams.Work),

@@ -39,7 +39,10 @@ export const subjects = {
   heartbeat: (role: string, agentId: string) =>
     `${ROOT}.agent.heartbeat.${token('role', role)}.${token('agent id', agentId)}`,
   allHeartbeats: () => `${ROOT}.agent.heartbeat.>`,
+  /** One role's heartbeats, from any of its agents. */
+  roleHeartbeats: (role: string) => `${ROOT}.agent.heartbeat.${token('role', role)}.*`,
   health: (agentId: string) => `${ROOT}.agent.health.${token('agent id', agentId)}`,
+  allHealth: () => `${ROOT}.agent.health.*`,
   /** One trace's spans (the live span feed sends one message per trace per flush). */
   spans: (traceId: string) => `${ROOT}.telemetry.spans.${token('trace id', traceId)}`,
   allSpans: () => `${ROOT}.telemetry.spans.>`,

@@ -33,6 +33,11 @@ export function findNatsServerBinary(env: NodeJS.ProcessEnv = process.env): stri
 export interface NatsServerOptions {
   /** Extra lines of nats-server configuration. */
   config?: string;
+  /**
+   * A whole configuration to run instead (one `troupe nats-config` wrote), by absolute path; `port` must be
+   * the port it listens on. Only the monitoring port is added.
+   */
+  configFile?: string;
   /** Cluster membership, set by startNatsCluster. */
   cluster?: { name: string; port: number; routes: number[]; serverName: string };
   storeDir?: string;
@@ -100,13 +105,15 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const monitorPort = options.monitorPort ?? (await freePort());
   const name = options.cluster?.serverName ?? `troupe-${port}`;
   const configPath = join(storeDir, `${name}.conf`);
-  const lines = [
-    `server_name: ${name}`,
-    `listen: 127.0.0.1:${port}`,
-    `http: 127.0.0.1:${monitorPort}`,
-    `jetstream { store_dir: "${join(storeDir, name)}" }`,
-    options.maxPayload ? `max_payload: ${options.maxPayload}` : '',
-  ];
+  const lines = options.configFile
+    ? [`include ${JSON.stringify(options.configFile)}`, `http: 127.0.0.1:${monitorPort}`]
+    : [
+        `server_name: ${name}`,
+        `listen: 127.0.0.1:${port}`,
+        `http: 127.0.0.1:${monitorPort}`,
+        `jetstream { store_dir: "${join(storeDir, name)}" }`,
+        options.maxPayload ? `max_payload: ${options.maxPayload}` : '',
+      ];
   if (options.cluster) {
     const c = options.cluster;
     lines.push(
