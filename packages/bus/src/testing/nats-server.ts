@@ -34,8 +34,8 @@ export interface NatsServerOptions {
   /** Extra lines of nats-server configuration. */
   config?: string;
   /**
-   * A whole configuration to run instead (one `troupe nats-config` wrote), by absolute path; `port` must be
-   * the port it listens on. Only the monitoring port is added.
+   * A whole configuration to run instead (one `troupe nats-config` wrote); `port` must be the port it
+   * listens on. Only the monitoring port is added (`-m`); the other options do not apply.
    */
   configFile?: string;
   /** Cluster membership, set by startNatsCluster. */
@@ -63,6 +63,8 @@ export interface NatsServer extends AsyncDisposable {
   restart(): Promise<void>;
   /** Resolves once the server's log since its last start matches `pattern`. */
   waitForLog(pattern: RegExp): Promise<void>;
+  /** The server's log since its last start (the last 20,000 characters). */
+  log(): string;
   readonly running: boolean;
 }
 
@@ -105,15 +107,13 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const monitorPort = options.monitorPort ?? (await freePort());
   const name = options.cluster?.serverName ?? `troupe-${port}`;
   const configPath = join(storeDir, `${name}.conf`);
-  const lines = options.configFile
-    ? [`include ${JSON.stringify(options.configFile)}`, `http: 127.0.0.1:${monitorPort}`]
-    : [
-        `server_name: ${name}`,
-        `listen: 127.0.0.1:${port}`,
-        `http: 127.0.0.1:${monitorPort}`,
-        `jetstream { store_dir: "${join(storeDir, name)}" }`,
-        options.maxPayload ? `max_payload: ${options.maxPayload}` : '',
-      ];
+  const lines = [
+    `server_name: ${name}`,
+    `listen: 127.0.0.1:${port}`,
+    `http: 127.0.0.1:${monitorPort}`,
+    `jetstream { store_dir: "${join(storeDir, name)}" }`,
+    options.maxPayload ? `max_payload: ${options.maxPayload}` : '',
+  ];
   if (options.cluster) {
     const c = options.cluster;
     lines.push(
@@ -123,7 +123,10 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     );
   }
   if (options.config) lines.push(options.config);
-  writeFileSync(configPath, lines.filter(Boolean).join('\n') + '\n');
+  if (!options.configFile) writeFileSync(configPath, lines.filter(Boolean).join('\n') + '\n');
+  const args = options.configFile
+    ? ['-c', options.configFile, '-m', String(monitorPort)]
+    : ['-c', configPath];
 
   let child: ChildProcess | undefined;
   let output = '';
@@ -138,7 +141,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   };
   const launch = async () => {
     output = '';
-    const proc = spawn(bin, ['-c', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     const keep = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-20_000);
@@ -177,6 +180,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       return !!child && child.exitCode === null && child.signalCode === null;
     },
     waitForLog: waitForServerLog,
+    log: () => output,
     stop: () => exit('SIGTERM'),
     kill: () => exit('SIGKILL'),
     async restart() {
