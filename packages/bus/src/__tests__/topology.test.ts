@@ -90,7 +90,7 @@ describe('checking the topology before creating it', () => {
       // Provisioned: a second process only reads (stream and consumer info), so it needs no create rights.
       const requests: string[] = [];
       const spy = natsHandles(bus).nc.subscribe('$JS.API.>', {
-        callback: (_e, m) => requests.push(m.subject),
+        callback: (_e, m) => void requests.push(m.subject),
       });
       const second = await connect({ servers: server.url });
       try {

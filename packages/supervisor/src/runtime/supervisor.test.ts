@@ -160,7 +160,10 @@ describe('runSupervisor on a real nats-server', () => {
       const bigOutput = newTaskId();
       await submit(bigOutput, { question: 'q' });
       await expect.poll(async () => (await recordOf(bigOutput))?.status).toBe('running');
-      await small.bus.publishDurable(subjects.result('researcher', bigOutput), answer(bigOutput, 'a'.repeat(40_000)));
+      await small.bus.publishDurable(
+        subjects.result('researcher', bigOutput),
+        answer(bigOutput, 'a'.repeat(40_000)),
+      );
       await expect.poll(async () => (await recordOf(bigOutput))?.status).toBe('failed');
       const failed = (await recordOf(bigOutput))!;
       expect(failed.error).toMatchObject({
