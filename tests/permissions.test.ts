@@ -13,6 +13,8 @@ import {
   startNatsServer,
   type NatsServer,
 } from '@troupe/bus/testing';
+import { startApi } from '@troupe/api';
+import { createClient } from '@troupe/client';
 import { runCli } from '../apps/cli/src/index.js';
 import { fixture, followTaskEnds, readTask, submitTask } from './fixtures/troupe.js';
 
@@ -45,11 +47,12 @@ describe('least-privilege users from `troupe nats-config`', () => {
   let server: NatsServer;
   let users: Record<string, Record<string, string>>;
   const buses: Bus[] = [];
-  const connectAs = async (user: string) => {
+  /** Connects as a generated user; the server logs its refusals under the connection's name. */
+  const connectAs = async (user: string, name = `test-${user}`) => {
     const env = users[user]!;
     const bus = await connect({
       servers: server.url,
-      name: `test-${user}`,
+      name,
       user: env['TROUPE_NATS_USER']!,
       pass: env['TROUPE_NATS_PASSWORD']!,
       inboxPrefix: env['TROUPE_NATS_INBOX_PREFIX']!,
@@ -162,7 +165,7 @@ describe('least-privilege users from `troupe nats-config`', () => {
     });
   });
 
-  it('completes a report with exactly these users: supervisor, one agent process per role, the API user', async () => {
+  it('completes a report with exactly these users: supervisor and agent processes, the API on its user', async () => {
     const envOf = (user: string) => ({ ...users[user]!, NATS_URL: server.url });
     await using sup = spawnTs(fixture('supervisor-process.ts'), { env: envOf('supervisor') });
     const agents = ROLES.map((role) =>
@@ -170,12 +173,42 @@ describe('least-privilege users from `troupe nats-config`', () => {
     );
     try {
       await Promise.all([sup, ...agents].map((p) => p.waitForLine(/^ready /, 60_000)));
-      const api = await connectAs('api');
-      const taskId = await submitTask(api, 'report', { question: 'What is a work queue?' });
-      const ends = await followTaskEnds(api, [taskId]);
+      // The real API on the API's user: submit, follow, read the result, the audit log, the trace, the fleet.
+      const api = await startApi({ port: 0, bus: await connectAs('api', 'api-server'), env: {} });
+      try {
+        const client = createClient({ baseUrl: api.url });
+        const { id } = await client.submit('report', { question: 'What is a work queue?' });
+        expect((await client.wait(id)).status).toBe('completed');
+        expect((await client.result(id)).status).toBe('completed');
+        expect((await client.audit(id)).records.length).toBeGreaterThan(0);
+        // (the fixtures send no spans to the live feed; the read of TROUPE_SPANS is what is tried here)
+        expect((await client.trace(id)).spans).toEqual(expect.any(Array));
+        expect((await client.fleet()).members.length).toBeGreaterThan(0);
+        // A cancel is a control message the API's user may send.
+        const second = await client.submit('report', { question: 'And a stream?' });
+        await client.cancel(second.id, 'enough');
+        expect(['cancelled', 'completed']).toContain((await client.wait(second.id)).status);
+      } finally {
+        await api.close();
+      }
+      // And the bus calls a test makes on the API's user.
+      const apiBus = await connectAs('api');
+      const taskId = await submitTask(apiBus, 'report', { question: 'What is an ack?' });
+      const ends = await followTaskEnds(apiBus, [taskId]);
       await ends.until();
       await ends.stop();
-      expect((await readTask(api, taskId))?.status).toBe('completed');
+      expect((await readTask(apiBus, taskId))?.status).toBe('completed');
+      // An assignment that does not decode: the researcher agent dead-letters it on its own rights alone
+      // (bytes to the object store, a record to TROUPE_DLQ, then the ack that removes it from the queue).
+      const supervisorBus = await connectAs('supervisor', 'test-supervisor-publisher');
+      await natsHandles(supervisorBus).js.publish(subjects.work('researcher'), '{"not":"an assignment"}');
+      await expect
+        .poll(async () => (await apiBus.readDeadLetters('work-researcher')).map((d) => d.reason), {
+          timeout: 20_000,
+        })
+        .toEqual(['decode-failed']);
+      const left = await apiBus.subjectCounts('TROUPE_WORK', subjects.work('researcher'));
+      expect(left.get(subjects.work('researcher')) ?? 0).toBe(0);
       // The server logs every refusal with the connection's name: none for the troupe's own processes.
       const violations = server
         .log()

@@ -10,7 +10,7 @@ import { subjects, systemSubjects as sys } from './subjects.js';
  * - supervisor: owns task state: every Troupe subject, every bucket, its own and the work consumers'
  *   messages; may not create, change or delete streams or durable consumers.
  * - api: submits tasks (for the given tenants, or all), sends control messages, asks agents for health,
- *   reads tasks, heartbeats, dead letters, spans and artifacts; cannot pull or ack work.
+ *   publishes its spans, reads tasks, heartbeats, dead letters, spans and artifacts; cannot pull or ack work.
  * - agent of role R: pulls and acks only R's work queue, publishes only R's results, heartbeats, spans,
  *   live events, R's dead letters, the cache and artifacts; reads aborts and answers health requests.
  */
@@ -136,6 +136,8 @@ function apiPermissions(tenants: readonly string[] | undefined): Permissions {
         ...submits,
         subjects.allControl(),
         subjects.allHealth(),
+        // Its own spans, to the live feed.
+        subjects.allSpans(),
         ...topologyChecks(),
         // Queue depths: the work consumers' info, never their messages.
         ...sys.consumerList(Streams.Work),
