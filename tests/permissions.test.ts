@@ -10,6 +10,7 @@ import {
   freePort,
   natsHandles,
   spawnTs,
+  startNatsClusterFromFiles,
   startNatsServer,
   type NatsServer,
 } from '@troupe/bus/testing';
@@ -219,6 +220,52 @@ describe('least-privilege users from `troupe nats-config`', () => {
       expect(violations.filter((line) => !/:test-/.test(line))).toEqual([]);
     } finally {
       await Promise.all(agents.map((a) => a[Symbol.asyncDispose]()));
+    }
+  });
+});
+
+describe('a 3-node cluster from `troupe nats-config`', () => {
+  it('forms a JetStream cluster on the generated routes, and `provision --replicas 3` makes every stream R3', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'troupe-cluster-'));
+    try {
+      // Three loopback addresses, so the nodes share their ports as on three machines.
+      const hosts = ['127.0.0.1', '127.0.0.2', '127.0.0.3'];
+      const [port, clusterPort] = [await freePort(), await freePort()];
+      const args = ['--host', hosts.join(','), '--port', String(port), '--cluster-port', String(clusterPort)];
+      expect((await cli(['nats-config', '--out', dir, ...args])).code).toBe(0);
+      await using cluster = await startNatsClusterFromFiles(
+        hosts.map((host, i) => {
+          mkdirSync(join(dir, `run-${i + 1}`));
+          return {
+            configFile: join(dir, `troupe-${i + 1}.conf`),
+            port,
+            host,
+            storeDir: join(dir, `run-${i + 1}`),
+          };
+        }),
+      );
+      const env = readEnvFile(join(dir, 'users', 'provisioner.env'));
+      expect(env['NATS_URL']).toBe(hosts.map((h) => `nats://${h}:${port}`).join(','));
+      const provisioner = await connect({
+        servers: cluster.urls,
+        user: env['TROUPE_NATS_USER']!,
+        pass: env['TROUPE_NATS_PASSWORD']!,
+        inboxPrefix: env['TROUPE_NATS_INBOX_PREFIX']!,
+      });
+      try {
+        const report = await provisioner.provisionTopology({ replicas: 3, roles: ['researcher'] });
+        expect(report.replicas).toBe(3);
+        const { jsm } = natsHandles(provisioner);
+        for (const stream of ['TROUPE_WORK', 'KV_troupe_tasks', 'OBJ_troupe_artifacts']) {
+          const info = await jsm.streams.info(stream);
+          expect(info.config.num_replicas, stream).toBe(3);
+          expect(info.cluster?.replicas ?? [], stream).toHaveLength(2);
+        }
+      } finally {
+        await provisioner.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -48,12 +48,13 @@ const q = (s: string) => JSON.stringify(s);
 const list = (items: readonly string[], indent: string) =>
   items.length === 0 ? '[]' : `[\n${items.map((i) => `${indent}  ${q(i)}`).join('\n')}\n${indent}]`;
 
-const SYNC_INTERVAL_NOTE = `  # Power-failure durability. JetStream acknowledges a write once a quorum of nodes holds it in memory and
-  # the operating system's page cache; it fsyncs stream files every 2 minutes (the default sync_interval).
-  # A crash of the process loses nothing (the kernel still writes the cache out), but a power failure of
-  # every node at once can lose writes acknowledged in the last interval. Where that matters, fsync each
-  # write with "sync_interval: always" (slower), or shorten it. nats-server 2.10 and later accept it here;
-  # 2.9 refuses the field, so it is written commented out:
+const SYNC_INTERVAL_NOTE = `  # Power-failure durability. A file stream's writes sit in the operating system's page cache until
+  # JetStream fsyncs them, every sync_interval (default 2 minutes). A crash of nats-server loses nothing
+  # (the kernel still writes the cache out); an OS crash or power failure of one node loses its unsynced
+  # tail, which a replicated stream (R3) recovers from the other nodes. A power failure of every node at
+  # once (one rack, one feed) can lose messages already acknowledged in the last interval. Where that
+  # matters, fsync every write with "sync_interval: always" (lower throughput) or a shorter interval.
+  # nats-server 2.10 and later accept the field here; 2.9 refuses it, so it is written commented out:
   # sync_interval: always`;
 
 function nodeConfig(node: NodeAddress, all: NodeAddress[], storeDir: string): string {
