@@ -63,6 +63,29 @@ export const ENV_VARS: readonly EnvVar[] = [
     description: 'A NATS `.creds` file (user JWT and NKey seed) to connect with.',
   },
   {
+    name: 'TROUPE_NATS_USER',
+    group: EnvGroup.Nats,
+    default: none,
+    readBy: EVERY_PROCESS,
+    description:
+      'The NATS user to connect as, with `TROUPE_NATS_PASSWORD`; `troupe nats-config` writes both to `users/<name>.env` for each user it creates.',
+  },
+  {
+    name: 'TROUPE_NATS_PASSWORD',
+    group: EnvGroup.Nats,
+    default: none,
+    readBy: EVERY_PROCESS,
+    description: 'The password of `TROUPE_NATS_USER`.',
+  },
+  {
+    name: 'TROUPE_NATS_INBOX_PREFIX',
+    group: EnvGroup.Nats,
+    default: '`_INBOX`',
+    readBy: EVERY_PROCESS,
+    description:
+      "The prefix of the connection's reply subjects. A least-privilege user from `troupe nats-config` may subscribe only under its own (`_INBOX_<user>`), so set it with the user.",
+  },
+  {
     name: 'NATS_SERVER_BIN',
     group: EnvGroup.Nats,
     default:

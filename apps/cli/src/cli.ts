@@ -252,7 +252,7 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
     .description('create or update every stream, bucket and consumer once (as a user allowed to)')
     .addOption(natsOption())
     .addOption(
-      new Option('--replicas <n>', 'copies of each stream (3 on a cluster; default 1)').argParser(
+      new Option('--replicas <n>', 'copies of each stream and bucket, 3 on a cluster (default 1)').argParser(
         parseReplicas,
       ),
     )
@@ -300,7 +300,7 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
     .addOption(
       new Option(
         '--port <n>',
-        "client port (the first node's when the nodes share a host; default 4222)",
+        "client port, the first node's when the nodes share a host (default 4222)",
       ).argParser(parsePort),
     )
     .addOption(new Option('--cluster-port <n>', 'route port, likewise (default 6222)').argParser(parsePort))
