@@ -65,7 +65,17 @@ describe('least-privilege users from `troupe nats-config`', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'troupe-perms-'));
     const port = await freePort();
-    const written = await cli(['nats-config', '--single', '--out', dir, '--port', String(port)]);
+    // `translator` gets a user but no provisioned queue.
+    const written = await cli([
+      'nats-config',
+      '--single',
+      '--out',
+      dir,
+      '--port',
+      String(port),
+      '--roles',
+      'translator',
+    ]);
     expect(written.code).toBe(0);
     users = Object.fromEntries(
       readdirSync(join(dir, 'users')).map((f) => [
@@ -92,7 +102,7 @@ describe('least-privilege users from `troupe nats-config`', () => {
   it('writes a user per process kind and per role, and nats-server accepts every node of a cluster', async () => {
     expect(Object.keys(users).sort()).toEqual(
       ['agent-analyst', 'agent-assistant', 'agent-drafter', 'agent-planner', 'agent-researcher']
-        .concat(['agent-reviewer', 'api', 'provisioner', 'supervisor'])
+        .concat(['agent-reviewer', 'agent-translator', 'api', 'provisioner', 'supervisor'])
         .sort(),
     );
     const clusterDir = join(dir, 'cluster');
@@ -163,6 +173,19 @@ describe('least-privilege users from `troupe nats-config`', () => {
     await expect(supervisor.prepareTopology({ roles: ['ghost'] })).rejects.toMatchObject({
       code: BusErrorCode.TopologyMissing,
       message: expect.stringMatching(/consumer TROUPE_WORK\/work-ghost.*run `troupe provision`/),
+    });
+    // An agent whose role's queue was never provisioned: its consumer is looked up, not there, and refused.
+    const translator = await connectAs('agent-translator');
+    await expect(
+      translator.consumeWork({
+        role: 'translator',
+        schema: {} as never,
+        concurrency: 1,
+        handler: async () => {},
+      }),
+    ).rejects.toMatchObject({
+      code: BusErrorCode.TopologyMissing,
+      details: { missing: ['consumer TROUPE_WORK/work-translator'] },
     });
   });
 
