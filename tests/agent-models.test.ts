@@ -203,7 +203,7 @@ describe('agents on the real openai SDK, with MCP tools, guardrails and the call
       ]);
       expect(assignment[0]!.storedAt).toBeGreaterThan(0);
       // Its result in the supervisor: the transition, the record written, the effects handed on.
-      const result = path(subjects.result(taskId), ['transitioned', 'recorded', 'effects-sent']);
+      const result = path(subjects.result('assistant', taskId), ['transitioned', 'recorded', 'effects-sent']);
       expect(result.map((m) => m.phase)).toEqual([
         'received',
         'decoded',

@@ -72,7 +72,7 @@ const targets: Target[] = [
     name: 'result',
     durable: true,
     source: Consumers.SupervisorResults,
-    subject: () => subjects.result(newTaskId()),
+    subject: () => subjects.result(ROLE, newTaskId()),
     valid: () => ({
       v: 1,
       taskId: newTaskId(),

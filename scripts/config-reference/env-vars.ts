@@ -75,7 +75,8 @@ export const ENV_VARS: readonly EnvVar[] = [
     group: EnvGroup.Nats,
     default: none,
     readBy: EVERY_PROCESS,
-    description: 'A NATS user to connect as, with `TROUPE_NATS_PASSWORD`. `--user` overrides it.',
+    description:
+      'A NATS user to connect as, with `TROUPE_NATS_PASSWORD`. `--user` overrides it. `troupe nats-config` writes both to `users/<name>.env` for each user it creates.',
   },
   {
     name: 'TROUPE_NATS_PASSWORD',
@@ -114,6 +115,14 @@ export const ENV_VARS: readonly EnvVar[] = [
     default: none,
     readBy: EVERY_PROCESS,
     description: "The client certificate's key (PEM). `--tls-key` overrides it, with `--tls-cert`.",
+  },
+  {
+    name: 'TROUPE_NATS_INBOX_PREFIX',
+    group: EnvGroup.Nats,
+    default: '`_INBOX`',
+    readBy: EVERY_PROCESS,
+    description:
+      "The prefix of the connection's reply subjects. A least-privilege user from `troupe nats-config` may subscribe only under its own (`_INBOX_<user>`), so set it with the user.",
   },
   {
     name: 'NATS_SERVER_BIN',

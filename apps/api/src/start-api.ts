@@ -70,7 +70,7 @@ export async function startApi(options: StartApiOptions = {}): Promise<RunningAp
       prometheus: {},
       spanFeed: { publish: (payload, traceId) => bus.publishRaw(subjects.spans(traceId), payload) },
     });
-    await bus.ensureTopology();
+    await bus.prepareTopology();
     const app = createApi({
       bus,
       workflows: options.workflows ?? builtinWorkflows,

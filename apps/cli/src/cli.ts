@@ -7,10 +7,14 @@ import { addConnectionOptions, connectionFlagsOf, type ConnectionFlags } from '.
 import { createPrinter, type CliIo } from './io.js';
 import {
   parseConcurrency,
+  parseHosts,
   parseHttpUrl,
   parseModel,
+  parseNodes,
   parsePort,
+  parseReplicas,
   parseRoles,
+  BUILTIN_ROLE_NAMES,
   DEFAULT_DEMO_QUESTION,
   REVIEW_DECISIONS,
   type ReviewDecision,
@@ -257,6 +261,106 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
       );
     },
   );
+
+  // ---- a shared NATS: its configuration and topology ---------------------------------------------------
+  /** The built-in roles, the project file's and `--roles`, each once. */
+  const allRoles = async (flags: { roles?: string[]; config?: string }) => {
+    const project = await projectOf(flags);
+    return [...new Set([...BUILTIN_ROLE_NAMES, ...project.roles.map((r) => r.name), ...(flags.roles ?? [])])];
+  };
+  const provisionCommandLine = program
+    .command('provision')
+    .description('create or update every stream, bucket and consumer once (as a user allowed to)')
+    .addOption(
+      new Option('--replicas <n>', 'copies of each stream and bucket, 3 on a cluster (default 1)').argParser(
+        parseReplicas,
+      ),
+    )
+    .addOption(
+      new Option('--roles <roles>', "more agent roles than the built-in and the project file's").argParser(
+        parseRoles,
+      ),
+    )
+    .addOption(configOption())
+    .option('--json', 'print what was created and updated as JSON');
+  addConnectionOptions(provisionCommandLine).action(
+    async (
+      flags: { replicas?: number; roles?: string[]; config?: string; json?: boolean } & ConnectionFlags,
+    ) => {
+      const { provisionCommand } = await import('./commands/provision.js');
+      setExitCode(
+        await provisionCommand(
+          {
+            roles: await allRoles(flags),
+            connection: connectionFlagsOf(flags),
+            ...(flags.replicas !== undefined ? { replicas: flags.replicas } : {}),
+          },
+          printerOf(flags),
+        ),
+      );
+    },
+  );
+  program
+    .command('nats-config')
+    .description(
+      'write nats-server configuration: a cluster, the Troupe account and a least-privilege user per process kind and role',
+    )
+    .option('--out <dir>', 'folder to write to', 'nats')
+    .addOption(new Option('--nodes <n>', 'cluster nodes (default 3)').argParser(parseNodes))
+    .option('--single', 'one server, no cluster')
+    .addOption(
+      new Option('--host <hosts>', "the nodes' hosts, one, or one per node (default 127.0.0.1)").argParser(
+        parseHosts,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--port <n>',
+        "client port, the first node's when the nodes share a host (default 4222)",
+      ).argParser(parsePort),
+    )
+    .addOption(new Option('--cluster-port <n>', 'route port, likewise (default 6222)').argParser(parsePort))
+    .option('--store-dir <dir>', 'where the nodes keep JetStream files (default <out>/data)')
+    .addOption(
+      new Option('--roles <roles>', "more agent roles than the built-in and the project file's").argParser(
+        parseRoles,
+      ),
+    )
+    .addOption(configOption())
+    .option('--force', 'write over an earlier configuration (new passwords)')
+    .option('--json', 'print the files written as JSON')
+    .action(
+      async (flags: {
+        out: string;
+        nodes?: number;
+        single?: boolean;
+        host?: string[];
+        port?: number;
+        clusterPort?: number;
+        storeDir?: string;
+        roles?: string[];
+        config?: string;
+        force?: boolean;
+        json?: boolean;
+      }) => {
+        const { natsConfigCommand } = await import('./commands/nats-config.js');
+        setExitCode(
+          natsConfigCommand(
+            {
+              out: flags.out,
+              nodes: flags.single ? 1 : (flags.nodes ?? 3),
+              hosts: flags.host ?? ['127.0.0.1'],
+              roles: await allRoles(flags),
+              ...(flags.port !== undefined ? { port: flags.port } : {}),
+              ...(flags.clusterPort !== undefined ? { clusterPort: flags.clusterPort } : {}),
+              ...(flags.storeDir ? { storeDir: flags.storeDir } : {}),
+              ...(flags.force ? { force: true } : {}),
+            },
+            printerOf(flags),
+          ),
+        );
+      },
+    );
 
   // ---- clients of the API ---------------------------------------------------------------------------------
   withClientOptions(

@@ -28,6 +28,20 @@ const integer = (min: number, max: number, what: string) =>
 /** A TCP port; 0 lets the system pick a free one. */
 export const parsePort = parserOf(integer(0, 65_535, 'a port'));
 
+/** Copies of each stream and bucket (JetStream allows 1 to 5). */
+export const parseReplicas = parserOf(integer(1, 5, 'the replicas'));
+
+/** Nodes of a NATS cluster. */
+export const parseNodes = parserOf(integer(1, 9, 'the nodes'));
+
+/** Host names or addresses, comma-separated. */
+export const parseHosts = parserOf(
+  z
+    .string()
+    .transform((s) => s.split(',').map((h) => h.trim()))
+    .pipe(z.array(z.string().regex(/^[A-Za-z0-9.:-]+$/, 'a host is a name or an address')).min(1)),
+);
+
 /** Steps or events handled at once by one process. */
 export const parseConcurrency = parserOf(integer(1, 1024, 'the concurrency'));
 

@@ -19,7 +19,7 @@ import {
   type RequestOptions,
   type SubscribeOptions,
 } from './subscriber.js';
-import { TopologyAdmin } from './topology-admin.js';
+import { TopologyAdmin, type ProvisionReport } from './topology-admin.js';
 import { resolveTopology, type ResolvedTopology, type TopologyOptions } from './topology.js';
 import { WorkConsumers, type DurableConsumerOptions, type WorkConsumerOptions } from './work-consumers.js';
 import type { WorkConsumer } from './work-queue.js';
@@ -108,6 +108,29 @@ export class Bus {
 
   ensureWorkConsumer(role: string): Promise<void> {
     return this.admin.ensureWorkConsumer(role);
+  }
+
+  /**
+   * Fails with TOPOLOGY_MISSING naming every stream, bucket, shared consumer and `roles`' work consumer that
+   * is not on the server. Read-only (stream and consumer info).
+   */
+  checkTopology(options: { roles?: readonly string[] } = {}): Promise<void> {
+    return this.admin.check(options.roles);
+  }
+
+  /**
+   * What a process calls at start: checks the topology and creates nothing when it is there (a provisioned
+   * server: the process needs no create rights); creates what is missing, or fails with TOPOLOGY_MISSING
+   * when the server refuses.
+   */
+  prepareTopology(options: { roles?: readonly string[] } = {}): Promise<void> {
+    return this.admin.prepare(options.roles);
+  }
+
+  /** Creates or updates the whole topology (`troupe provision`) and reports what was new. */
+  provisionTopology(options: TopologyOptions & { roles?: readonly string[] } = {}): Promise<ProvisionReport> {
+    const { roles, ...topology } = options;
+    return this.admin.provision(topology, roles);
   }
 
   /** Per role: the steps in its work queue, waiting or held by an agent. */

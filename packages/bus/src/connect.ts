@@ -42,6 +42,7 @@ export async function connect(options: BusOptions = {}): Promise<Bus> {
       noAsyncTraces: true,
       ...(c.kind === 'user' ? { user: c.user, pass: c.pass } : {}),
       ...(c.kind === 'token' ? { token: c.token } : {}),
+      ...(o.inboxPrefix ? { inboxPrefix: o.inboxPrefix } : {}),
       ...(authenticator ? { authenticator } : {}),
       ...(o.tls ? { tls: o.tls } : {}),
     });

@@ -12,6 +12,8 @@ export const NatsEnv = {
   TlsCa: 'TROUPE_NATS_TLS_CA',
   TlsCert: 'TROUPE_NATS_TLS_CERT',
   TlsKey: 'TROUPE_NATS_TLS_KEY',
+  /** The prefix of this user's reply subjects, which a least-privilege user may subscribe to (permissions.ts). */
+  InboxPrefix: 'TROUPE_NATS_INBOX_PREFIX',
 } as const;
 export type NatsEnv = (typeof NatsEnv)[keyof typeof NatsEnv];
 
@@ -35,7 +37,12 @@ export interface NatsTlsFiles {
  * removed, so nothing of the parent's own environment (another kind of credentials) leaks into the child.
  */
 export function connectionEnv(
-  connection: { servers: readonly string[]; credentials: NatsCredentials; tls?: NatsTlsFiles | undefined },
+  connection: {
+    servers: readonly string[];
+    credentials: NatsCredentials;
+    tls?: NatsTlsFiles | undefined;
+    inboxPrefix?: string | undefined;
+  },
   base: NodeJS.ProcessEnv = {},
 ): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base };
@@ -63,5 +70,6 @@ export function connectionEnv(
   if (tls?.caFile) env[NatsEnv.TlsCa] = tls.caFile;
   if (tls?.certFile) env[NatsEnv.TlsCert] = tls.certFile;
   if (tls?.keyFile) env[NatsEnv.TlsKey] = tls.keyFile;
+  if (connection.inboxPrefix) env[NatsEnv.InboxPrefix] = connection.inboxPrefix;
   return env;
 }

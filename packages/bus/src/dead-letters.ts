@@ -24,8 +24,8 @@ interface DeadLetterWrite {
 }
 
 /**
- * Messages that cannot be handled: their bytes go to the object store, a record to TROUPE_DLQ, and a
- * work-queue copy is deleted so that it is not delivered again.
+ * Messages that cannot be handled: their bytes go to the object store and a record to TROUPE_DLQ; the
+ * consumer then acks the message, which removes it from its work-queue stream.
  */
 export class DeadLetters {
   private readonly advisorySubs: Subscription[] = [];
@@ -52,8 +52,6 @@ export class DeadLetters {
       error: req.error,
       data: req.msg.data,
     });
-    // nats-server 2.9 keeps a terminated message in a work-queue stream; the record holds it now.
-    await this.jsm.streams.deleteMessage(info.stream, info.streamSequence).catch(() => false);
     return record;
   }
 
@@ -85,7 +83,10 @@ export class DeadLetters {
 
   /**
    * A work-queue message whose last delivery timed out stays in the stream for ever. The server
-   * announces it with an advisory: move it to the dead letters and delete it.
+   * announces it with an advisory: move it to the dead letters and delete it. This reads and deletes by
+   * sequence, so only a process with rights on the whole stream uses it (the supervisor, for its own
+   * consumers); a role's work consumer gets one delivery more than its attempts and dead-letters that one
+   * from the message in hand (see `consumeWork`).
    */
   watchMaxDeliveries(stream: string, durable: string, onDeadLetter?: OnDeadLetter): void {
     const subject = `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${stream}.${durable}`;

@@ -37,6 +37,13 @@ export const BusErrorCode = {
   CasConflict: 'CAS_CONFLICT',
   /** A stream or bucket Troupe needs cannot be created: what is on the server is in the way. */
   TopologyConflict: 'TOPOLOGY_CONFLICT',
+  /**
+   * A stream, bucket or consumer Troupe needs is not on the server, and this process may not create it:
+   * run `troupe provision`.
+   */
+  TopologyMissing: 'TOPOLOGY_MISSING',
+  /** The server refused a publish, subscription or request to this connection's user. */
+  PermissionDenied: 'PERMISSION_DENIED',
   NotFound: 'NOT_FOUND',
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
   Closed: 'CLOSED',

@@ -19,6 +19,14 @@ export const ConnectOptionsSchema = z
     user: z.string().min(1).optional(),
     /** Default `TROUPE_NATS_PASSWORD` when `user` is given. */
     pass: z.string().optional(),
+    /**
+     * Prefix of this connection's reply subjects; default `TROUPE_NATS_INBOX_PREFIX`, else `_INBOX`. A
+     * least-privilege user may subscribe only under its own prefix (see permissions.ts).
+     */
+    inboxPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, 'an inbox prefix is one subject token')
+      .optional(),
     token: z.string().min(1).optional(),
     /** An NKey seed (starts with "SU"). */
     nkeySeed: z.string().regex(NKEY_SEED, 'an NKey user seed starts with "SU"').optional(),
@@ -244,7 +252,8 @@ export function resolveConnectOptions(
       }
     : undefined;
 
-  return { ...value, servers, credentials, tls };
+  const inboxPrefix = value.inboxPrefix ?? fromEnv(env, NatsEnv.InboxPrefix);
+  return { ...value, servers, credentials, tls, ...(inboxPrefix ? { inboxPrefix } : {}) };
 }
 
 export function readCredsFile(path: string): Uint8Array {

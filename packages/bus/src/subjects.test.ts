@@ -10,7 +10,12 @@ describe('subjects', () => {
       taskId: 't1',
     });
     expect(parseSubject(subjects.work('researcher'))).toEqual({ kind: 'work', role: 'researcher' });
-    expect(parseSubject(subjects.result('t1'))).toEqual({ kind: 'result', taskId: 't1' });
+    expect(parseSubject(subjects.result('drafter', 't1'))).toEqual({
+      kind: 'result',
+      role: 'drafter',
+      taskId: 't1',
+    });
+    expect(subjects.allResults('drafter')).toBe('troupe.result.drafter.*');
     expect(parseSubject(subjects.control('t1'))).toEqual({ kind: 'control', taskId: 't1' });
     expect(parseSubject(subjects.abort('t1'))).toEqual({ kind: 'abort', taskId: 't1' });
     expect(parseSubject(subjects.live('t1'))).toEqual({ kind: 'live', taskId: 't1' });
@@ -31,7 +36,7 @@ describe('subjects', () => {
 
   it('refuses tokens that would break the subject space', () => {
     expect(() => subjects.work('a.b')).toThrow(BusError);
-    expect(() => subjects.result('*')).toThrow(/task id "\*" is not a valid subject token/);
+    expect(() => subjects.result('drafter', '*')).toThrow(/task id "\*" is not a valid subject token/);
     expect(() => parseSubject('other.thing')).toThrow(/not a Troupe subject/);
   });
 });

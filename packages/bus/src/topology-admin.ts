@@ -3,6 +3,7 @@ import { Kvm, type KvOptions } from '@nats-io/kv';
 import { Objm } from '@nats-io/obj';
 import {
   Buckets,
+  Consumers,
   resolveTopology,
   retryCreateRace,
   Streams,
@@ -14,6 +15,22 @@ import {
   type ResolvedTopology,
   type TopologyOptions,
 } from './topology.js';
+import {
+  isPermissionViolation,
+  missingPieces,
+  topologyMissingError,
+  topologyPieces,
+  type TopologyPiece,
+} from './topology-check.js';
+
+/** What `provision` found and did. */
+export interface ProvisionReport {
+  /** Pieces that were not there and now are. */
+  created: string[];
+  /** Pieces that were there, brought to the wanted configuration (updated where they differed). */
+  updated: string[];
+  replicas: number;
+}
 
 /** Creates and inspects Troupe's streams, consumers, buckets and object store. */
 export class TopologyAdmin {
@@ -71,6 +88,61 @@ export class TopologyAdmin {
 
   async ensureWorkConsumer(role: string): Promise<void> {
     await upsertConsumer(this.jsm, Streams.Work, workConsumerConfig(role, this.topology));
+  }
+
+  /** The pieces of the topology (with `roles`' work consumers) that are not on the server. Read-only. */
+  async missing(roles: readonly string[] = []): Promise<TopologyPiece[]> {
+    return missingPieces(this.jsm, topologyPieces(roles));
+  }
+
+  /** Fails with TOPOLOGY_MISSING naming every missing piece. Read-only. */
+  async check(roles: readonly string[] = []): Promise<void> {
+    const missing = await this.missing(roles);
+    if (missing.length > 0) throw topologyMissingError(missing);
+  }
+
+  /**
+   * What a process does at start: checks the topology, and creates nothing when it is all there, so a
+   * provisioned server needs no create rights. When pieces are missing it creates them (a development
+   * server keeps working unprovisioned); when the server refuses, it fails with TOPOLOGY_MISSING.
+   */
+  async prepare(roles: readonly string[] = []): Promise<void> {
+    const missing = await this.missing(roles);
+    if (missing.length === 0) return;
+    try {
+      await this.ensure();
+      await Promise.all(roles.map((role) => this.ensureWorkConsumer(role)));
+    } catch (err) {
+      if (isPermissionViolation(err)) throw topologyMissingError(missing, err);
+      throw err;
+    }
+  }
+
+  /** A role's work consumer, checked first and created only when missing (see `prepare`). */
+  async prepareWorkConsumer(role: string): Promise<void> {
+    const missing = await this.missing([role]).then((m) =>
+      m.filter((p) => p.consumer === Consumers.work(role)),
+    );
+    if (missing.length === 0) return;
+    try {
+      await this.ensureWorkConsumer(role);
+    } catch (err) {
+      if (isPermissionViolation(err)) throw topologyMissingError(missing, err);
+      throw err;
+    }
+  }
+
+  /** Creates or updates every piece with the given options (`troupe provision`), and says which were new. */
+  async provision(options: TopologyOptions = {}, roles: readonly string[] = []): Promise<ProvisionReport> {
+    const pieces = topologyPieces(roles);
+    const missing = new Set((await missingPieces(this.jsm, pieces)).map((p) => p.name));
+    await this.ensure(options);
+    await Promise.all([...new Set(roles)].map((role) => this.ensureWorkConsumer(role)));
+    return {
+      created: pieces.filter((p) => missing.has(p.name)).map((p) => p.name),
+      updated: pieces.filter((p) => !missing.has(p.name)).map((p) => p.name),
+      replicas: this.topology.replicas,
+    };
   }
 
   /** Per role with a work consumer: the steps waiting for an agent plus those an agent holds. */

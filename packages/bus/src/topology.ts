@@ -24,7 +24,11 @@ export interface TopologyOptions {
   agentTtlMs?: number;
   /** How long a cached model or tool answer lives. */
   cacheTtlMs?: number;
-  /** Per-step delivery limit and redelivery wait for the work queues. */
+  /**
+   * Per-step handling attempts (`maxDeliver`) and redelivery wait for the work queues. A work consumer's
+   * `max_deliver` is one more than the attempts: the extra delivery dead-letters a step whose last attempt
+   * stalled, from the message in hand.
+   */
   work?: { ackWaitMs?: number; maxDeliver?: number };
 }
 
@@ -117,7 +121,7 @@ export function workConsumerConfig(role: string, t: ResolvedTopology): Partial<C
     filter_subject: subjects.work(role),
     ack_policy: AckPolicy.Explicit,
     ack_wait: ns(t.work.ackWaitMs),
-    max_deliver: t.work.maxDeliver,
+    max_deliver: t.work.maxDeliver + 1,
     max_ack_pending: 10_000,
   };
 }

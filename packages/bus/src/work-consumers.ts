@@ -47,24 +47,22 @@ export class WorkConsumers {
   /** Consumes a role's work queue with bounded concurrency; see `consumeWork`. */
   async consumeWork<T>(options: WorkConsumerOptions<T>): Promise<WorkConsumer> {
     assertConcurrency(options.concurrency);
-    await this.admin.ensureWorkConsumer(options.role);
+    await this.admin.prepareWorkConsumer(options.role);
     const durable = Consumers.work(options.role);
     const consumer = await this.js.consumers.get(Streams.Work, durable);
     const info = await consumer.info(true);
     const { work } = this.admin.topology;
     const deadLetter = async (req: DeadLetterRequest) => {
       const record = await this.deadLetters.record(durable, req);
-      await options.onDeadLetter?.(record, req.decoded);
+      return () => options.onDeadLetter?.(record, req.decoded);
     };
-    this.deadLetters.watchMaxDeliveries(Streams.Work, durable, async (record, decoded) => {
-      await options.onDeadLetter?.(record, decoded);
-    });
     return consumeWork({
       consumer,
       schema: options.schema,
       handler: options.handler,
       concurrency: options.concurrency,
-      maxDeliver: info.config.max_deliver ?? work.maxDeliver,
+      // The consumer delivers once more than the attempts: that delivery is dead-lettered, not handled.
+      maxDeliver: info.config.max_deliver ? info.config.max_deliver - 1 : work.maxDeliver,
       ackWaitMs: Math.round((info.config.ack_wait ?? work.ackWaitMs * 1e6) / 1e6),
       clock: this.clock,
       loadPayload: (body, subject) => this.payloads.load(body, subject),

@@ -43,7 +43,10 @@ export interface ConsumeWorkOptions<T> {
   handler: WorkHandler<T>;
   /** Items handled at once by this process. */
   concurrency: number;
-  /** The consumer's `max_deliver`. */
+  /**
+   * Handling attempts. A delivery past them (the last attempt's worker died or stalled) is dead-lettered from
+   * the message in hand, so a work consumer's `max_deliver` is one more than this.
+   */
   maxDeliver: number;
   /** The consumer's `ack_wait`; keep-alives go out at a third of it while a handler runs. */
   ackWaitMs: number;
@@ -54,7 +57,8 @@ export interface ConsumeWorkOptions<T> {
   clock: Clock;
   /** Resolves a payload reference to the stored bytes. */
   loadPayload: (body: Uint8Array, subject: string) => Promise<Uint8Array>;
-  deadLetter: (request: DeadLetterRequest) => Promise<void>;
+  /** Writes the dead letter; what it returns runs once the server has confirmed the message's ack. */
+  deadLetter: (request: DeadLetterRequest) => Promise<void | (() => void | Promise<void>)>;
   onError?: (err: unknown, context: { subject: string; seq: number }) => void;
 }
 
@@ -96,6 +100,23 @@ export function consumeWork<T>(options: ConsumeWorkOptions<T>): WorkConsumer {
       settled = true;
       fn();
     };
+    /**
+     * Records the message as a dead letter, then acks it: an ack removes it from a work-queue stream, so no
+     * process needs the right to read or delete messages of the whole stream. When the record cannot be
+     * written the message comes back and the next delivery tries again.
+     */
+    const deadLetterInHand = async (request: Omit<DeadLetterRequest, 'msg'>) => {
+      jsMsg.working();
+      let acked: Promise<boolean> | undefined;
+      try {
+        const then = await options.deadLetter({ ...request, msg: jsMsg });
+        settle(() => (acked = jsMsg.ackAck()));
+        if ((await acked) && then) await then();
+      } catch (e) {
+        if (!acked) settle(() => jsMsg.nak(retryDelay(deliveries)));
+        options.onError?.(e, { subject: jsMsg.subject, seq: jsMsg.seq });
+      }
+    };
     let data: T;
     let raw: unknown;
     try {
@@ -106,16 +127,22 @@ export function consumeWork<T>(options: ConsumeWorkOptions<T>): WorkConsumer {
       data = validateEnvelope(options.schema, raw, jsMsg.subject);
       markTimeline('decoded', { subject: jsMsg.subject });
     } catch (err) {
-      settle(() => jsMsg.term(`decode failed: ${(err as Error).message}`.slice(0, 200)));
-      await options
-        .deadLetter({
-          reason: 'decode-failed',
-          error: (err as Error).message,
-          msg: jsMsg,
-          deliveries,
-          decoded: raw,
-        })
-        .catch((e) => options.onError?.(e, { subject: jsMsg.subject, seq: jsMsg.seq }));
+      await deadLetterInHand({
+        reason: 'decode-failed',
+        error: (err as Error).message,
+        deliveries,
+        decoded: raw,
+      });
+      markTimeline('handled', { subject: jsMsg.subject });
+      return;
+    }
+    if (deliveries > options.maxDeliver) {
+      await deadLetterInHand({
+        reason: 'max-deliveries',
+        error: 'no acknowledgement after the last attempt (the worker died or stalled)',
+        deliveries: options.maxDeliver,
+        decoded: data,
+      });
       markTimeline('handled', { subject: jsMsg.subject });
       return;
     }
@@ -149,17 +176,8 @@ export function consumeWork<T>(options: ConsumeWorkOptions<T>): WorkConsumer {
       msg.ack();
     } catch (err) {
       const error = toTroupeError(err);
-      if (deliveries >= options.maxDeliver) {
-        msg.term(`max deliveries: ${error.message}`.slice(0, 200));
-        await options
-          .deadLetter({
-            reason: 'max-deliveries',
-            error: error.message,
-            msg: jsMsg,
-            deliveries,
-            decoded: data,
-          })
-          .catch((e) => options.onError?.(e, { subject: jsMsg.subject, seq: jsMsg.seq }));
+      if (deliveries >= options.maxDeliver && !settled) {
+        await deadLetterInHand({ reason: 'max-deliveries', error: error.message, deliveries, decoded: data });
       } else {
         msg.nak(retryDelay(deliveries));
       }

@@ -68,7 +68,7 @@ export async function agentCommand(options: AgentCommandOptions, printer: Printe
     spanFeed: { publish: (payload, traceId) => bus.publishRaw(subjects.spans(traceId), payload) },
   });
   try {
-    await bus.ensureTopology();
+    await bus.prepareTopology({ roles: options.roles });
     const running = await runAgent(agents, {
       bus,
       handleSignals: false,

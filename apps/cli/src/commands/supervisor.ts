@@ -28,7 +28,7 @@ export async function supervisorCommand(options: SupervisorCommandOptions, print
   const logger = createLogger({ name: 'supervisor' });
   const all = [...builtinWorkflows, ...options.project.workflows];
   try {
-    await bus.ensureTopology();
+    await bus.prepareTopology();
     const supervisor = await runSupervisor({
       bus,
       workflows: all,

@@ -176,7 +176,7 @@ async function checkAttached(connection: ResolvedConnectOptions): Promise<void> 
     });
   }
   try {
-    await bus.ensureTopology();
+    await bus.prepareTopology();
   } finally {
     await bus.close();
   }
@@ -284,6 +284,17 @@ export async function startLocalTroupe(options: LocalTroupeOptions): Promise<Loc
     // The children load the file this process loaded, wherever they would have searched.
     const config = project.file ? ['--config', project.file] : [];
     const perRole = [...AGENT_PROCESSES, ...project.roles.map((r) => [r.name])];
+    if (ownsNats) {
+      // Its own server: provision it once, as `troupe provision` would (the processes then find it all there,
+      // and a store from an earlier version is brought to this version's configuration).
+      note('provisioning streams, buckets and consumers');
+      const admin = await connect({ servers: natsUrl, name: 'troupe-up-provision' });
+      try {
+        await admin.provisionTopology({ roles: perRole.flat() });
+      } finally {
+        await admin.close();
+      }
+    }
     const plan: Array<Pick<Slot, 'kind' | 'name' | 'args'>> = [
       { kind: 'supervisor', name: 'supervisor', args: ['supervisor', ...config] },
       ...(options.agents === 'one' ? [perRole.flat()] : perRole).map((roles) => ({

@@ -118,7 +118,7 @@ describe('startAgentHost on a real nats-server', () => {
         .toBe(1);
       expect(runs).toBe(1);
       const message = await natsHandles(bus).jsm.streams.getMessage(Streams.Results, {
-        last_by_subj: subjects.result(taskId),
+        last_by_subj: subjects.result('dropper', taskId),
       });
       const stored = StepResultSchema.parse(message?.json());
       expect(stored?.log?.audit.map((a) => a.type)).toEqual(['model.call']);

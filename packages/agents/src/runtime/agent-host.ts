@@ -250,7 +250,7 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
           try {
             const result = await runStep(msg.data);
             const publish = () =>
-              bus.publishDurable(subjects.result(result.taskId), result, {
+              bus.publishDurable(subjects.result(role, result.taskId), result, {
                 msgId: `result.${result.taskId}.${result.stepKey}.${result.attempt}`,
               });
             const published = publish();
@@ -273,7 +273,8 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
         onDeadLetter: async (record, decoded) => {
           const parsed = StepAssignmentSchema.safeParse(decoded);
           if (!parsed.success) return;
-          // The step will never be delivered again: tell the supervisor, which reassigns or fails it.
+          // The step will never be delivered again: tell the supervisor, which reassigns or fails it. It goes
+          // on the role's result subject, the only one an agent's user may publish step news to.
           const lost: Control = {
             v: 1,
             type: 'step-lost',
@@ -284,7 +285,7 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
             reason: `assignment dead-lettered after ${record.deliveries} deliveries: ${record.error}`,
             at: clock.now(),
           };
-          await bus.publishDurable(subjects.control(lost.taskId), lost, {
+          await bus.publishDurable(subjects.result(role, lost.taskId), lost, {
             msgId: `lost.${lost.taskId}.${lost.stepKey}.${lost.attempt}`,
           });
         },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connect, Streams, subjects } from '@troupe/bus';
+import { BusErrorCode, connect, Streams, subjects } from '@troupe/bus';
 import { startNatsServer, natsHandles } from '@troupe/bus/testing';
 import { upsertStream } from '../topology.js';
 
@@ -64,6 +64,47 @@ describe('creating the topology', () => {
       expect((await natsHandles(a).jsm.streams.info('DRIFT')).config.max_msgs).toBe(20);
     } finally {
       await Promise.all([a.close(), b.close()]);
+    }
+  });
+});
+
+describe('checking the topology before creating it', () => {
+  it('names every missing piece; a process on an open server creates them, then finds them and creates nothing', async () => {
+    await using server = await startNatsServer();
+    const bus = await connect({ servers: server.url });
+    try {
+      await expect(bus.checkTopology({ roles: ['drafter'] })).rejects.toMatchObject({
+        code: BusErrorCode.TopologyMissing,
+        message: expect.stringMatching(/stream TROUPE_WORK.*bucket troupe_tasks.*run `troupe provision`/),
+        details: {
+          missing: expect.arrayContaining([
+            'stream TROUPE_TASKS',
+            'object store troupe_artifacts',
+            'consumer TROUPE_RESULTS/supervisor-results',
+            'consumer TROUPE_WORK/work-drafter',
+          ]),
+        },
+      });
+      await bus.prepareTopology({ roles: ['drafter'] });
+      await expect(bus.checkTopology({ roles: ['drafter'] })).resolves.toBeUndefined();
+      // Provisioned: a second process only reads (stream and consumer info), so it needs no create rights.
+      const requests: string[] = [];
+      const spy = natsHandles(bus).nc.subscribe('$JS.API.>', {
+        callback: (_e, m) => void requests.push(m.subject),
+      });
+      const second = await connect({ servers: server.url });
+      try {
+        await second.prepareTopology({ roles: ['drafter'] });
+        await natsHandles(second).nc.flush();
+        await natsHandles(bus).nc.flush();
+      } finally {
+        await second.close();
+      }
+      spy.unsubscribe();
+      expect(requests.length).toBeGreaterThan(0);
+      expect(requests.filter((s) => !/\.INFO(\.|$)/.test(s))).toEqual([]);
+    } finally {
+      await bus.close();
     }
   });
 });

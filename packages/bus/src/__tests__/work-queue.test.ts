@@ -115,7 +115,7 @@ describe('work queues on a real nats-server', () => {
     expect(left.get(subjects.work('failing')) ?? 0).toBe(0);
   });
 
-  it('dead-letters an item whose worker never answers (the max-deliveries advisory)', async () => {
+  it('dead-letters an item whose worker never answers (the delivery past its attempts, from the message in hand)', async () => {
     const lost: Array<{ record: DeadLetter; decoded: unknown }> = [];
     let deadLettered!: () => void;
     const firstDeadLetter = new Promise<void>((r) => (deadLettered = r));

@@ -1,4 +1,9 @@
-export { startNatsServer, startNatsCluster, findNatsServerBinary } from './nats-server.js';
+export {
+  startNatsServer,
+  startNatsCluster,
+  startNatsClusterFromFiles,
+  findNatsServerBinary,
+} from './nats-server.js';
 export type { NatsServer, NatsCluster, NatsServerOptions } from './nats-server.js';
 export { freePort } from '../free-port.js';
 export { createSimulatedClock } from '../clock.js';

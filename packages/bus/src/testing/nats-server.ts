@@ -33,6 +33,13 @@ export function findNatsServerBinary(env: NodeJS.ProcessEnv = process.env): stri
 export interface NatsServerOptions {
   /** Extra lines of nats-server configuration. */
   config?: string;
+  /**
+   * A whole configuration to run instead (one `troupe nats-config` wrote); `port` must be the port it
+   * listens on. Only the monitoring port is added (`-m`); the other options do not apply.
+   */
+  configFile?: string;
+  /** With `configFile`: the loopback address it listens on (default 127.0.0.1). */
+  host?: string;
   /** Cluster membership, set by startNatsCluster. */
   cluster?: { name: string; port: number; routes: number[]; serverName: string };
   storeDir?: string;
@@ -58,6 +65,8 @@ export interface NatsServer extends AsyncDisposable {
   restart(): Promise<void>;
   /** Resolves once the server's log since its last start matches `pattern`. */
   waitForLog(pattern: RegExp): Promise<void>;
+  /** The server's log since its last start (the last 20,000 characters). */
+  log(): string;
   readonly running: boolean;
 }
 
@@ -98,6 +107,8 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const storeDir = options.storeDir ?? mkdtempSync(join(tmpdir(), 'troupe-nats-'));
   const port = options.port ?? (await freePort());
   const monitorPort = options.monitorPort ?? (await freePort());
+  // A given configuration's listen address is also where nats-server serves monitoring (`-m`).
+  const host = options.configFile ? (options.host ?? '127.0.0.1') : '127.0.0.1';
   const name = options.cluster?.serverName ?? `troupe-${port}`;
   const configPath = join(storeDir, `${name}.conf`);
   const lines = [
@@ -116,7 +127,10 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     );
   }
   if (options.config) lines.push(options.config);
-  writeFileSync(configPath, lines.filter(Boolean).join('\n') + '\n');
+  if (!options.configFile) writeFileSync(configPath, lines.filter(Boolean).join('\n') + '\n');
+  const args = options.configFile
+    ? ['-c', options.configFile, '-m', String(monitorPort)]
+    : ['-c', configPath];
 
   let child: ChildProcess | undefined;
   let output = '';
@@ -131,7 +145,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   };
   const launch = async () => {
     output = '';
-    const proc = spawn(bin, ['-c', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     const keep = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-20_000);
@@ -143,7 +157,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     // node's JetStream waits for a quorum, which startNatsCluster awaits.
     await waitForServerLog(/Server is ready/);
     if (!options.cluster) {
-      const res = await fetch(`http://127.0.0.1:${monitorPort}/healthz?js-enabled-only=true`);
+      const res = await fetch(`http://${host}:${monitorPort}/healthz?js-enabled-only=true`);
       if (!res.ok) throw new Error(`nats-server is ready but not healthy: ${res.status} ${await res.text()}`);
     }
   };
@@ -158,9 +172,9 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   await launch();
   let disposed = false;
   const server: NatsServer = {
-    url: `nats://127.0.0.1:${port}`,
+    url: `nats://${host}:${port}`,
     port,
-    monitorUrl: `http://127.0.0.1:${monitorPort}`,
+    monitorUrl: `http://${host}:${monitorPort}`,
     storeDir,
     name,
     get pid() {
@@ -170,6 +184,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       return !!child && child.exitCode === null && child.signalCode === null;
     },
     waitForLog: waitForServerLog,
+    log: () => output,
     stop: () => exit('SIGTERM'),
     kill: () => exit('SIGKILL'),
     async restart() {
@@ -193,6 +208,29 @@ export interface NatsCluster extends AsyncDisposable {
 }
 
 /** Starts a JetStream cluster of `size` nodes (3 by default) with routes on random ports. */
+/**
+ * Starts the nodes of a cluster from configuration files (`troupe nats-config` wrote them) and waits until
+ * JetStream has a quorum. Each node's `port` and `host` must be the ones its file listens on.
+ */
+export async function startNatsClusterFromFiles(
+  nodes: ReadonlyArray<{ configFile: string; port: number; host: string; storeDir: string }>,
+): Promise<NatsCluster> {
+  const started = await Promise.allSettled(nodes.map((n) => startNatsServer(n)));
+  const servers = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const dispose = async () => {
+    await Promise.all(servers.map((s) => s[Symbol.asyncDispose]()));
+  };
+  try {
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    await waitForJetStreamQuorum(servers);
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
+  return { servers, urls: servers.map((s) => s.url).join(','), [Symbol.asyncDispose]: dispose };
+}
+
 export async function startNatsCluster(size = 3): Promise<NatsCluster> {
   const storeDir = mkdtempSync(join(tmpdir(), 'troupe-nats-cluster-'));
   const clusterPorts: number[] = [];

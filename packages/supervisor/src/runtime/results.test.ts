@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Control, StepResult, Usage } from '@troupe/bus';
+import { subjects, type Control, type StepResult, type Usage } from '@troupe/bus';
 import { WorkflowEventSchema } from '../workflow/events.js';
-import { toEvent } from './results.js';
+import { refuseByOrigin, toEvent } from './results.js';
 
 const AT = 1_700_000_000_000;
 const usage: Usage = {
@@ -81,5 +81,24 @@ describe('toEvent', () => {
 
   it('maps a control message of a type it does not know to no event', () => {
     expect(toEvent({ ...control, type: 'pause' } as unknown as Control, AT)).toBeUndefined();
+  });
+});
+
+describe('refuseByOrigin', () => {
+  const result: StepResult = { ...base, ok: true, output: {}, usage, finishedAt: 5 };
+  const lost: Control = { ...control, type: 'step-lost', stepKey: 'draft', attempt: 2, reason: 'r' };
+  it("takes step results and lost steps on a role's result subject, cancels and reviews on control", () => {
+    expect(refuseByOrigin(subjects.result('drafter', 't1'), result)).toBeUndefined();
+    expect(refuseByOrigin(subjects.result('drafter', 't1'), lost)).toBeUndefined();
+    expect(refuseByOrigin(subjects.control('t1'), { ...control, type: 'cancel' })).toBeUndefined();
+  });
+  it("refuses a cancel or review on an agent's result subject, and a message about another task", () => {
+    expect(refuseByOrigin(subjects.result('drafter', 't1'), { ...control, type: 'cancel' })).toMatch(
+      /cancel may not come on an agent's result subject/,
+    );
+    expect(
+      refuseByOrigin(subjects.result('drafter', 't1'), { ...control, type: 'review', decision: 'approve' }),
+    ).toMatch(/review may not come/);
+    expect(refuseByOrigin(subjects.result('drafter', 't2'), result)).toMatch(/another task \(t1\)/);
   });
 });

@@ -2,6 +2,7 @@ import {
   BusErrorCode,
   ControlSchema,
   isBusError,
+  parseSubject,
   StepResultSchema,
   Streams,
   subjects,
@@ -66,6 +67,11 @@ export function createResults(options: ResultsOptions): Results {
   return {
     async onResult(msg) {
       const data = msg.data;
+      const refusal = refuseByOrigin(msg.subject, data);
+      if (refusal) {
+        onError(new Error(refusal), 'result');
+        return;
+      }
       const key = taskKey(data.tenant, data.taskId);
       if ('type' in data && data.type === 'cancel')
         await cancelQueued(key, data.tenant, data.taskId, data.reason);
@@ -83,6 +89,23 @@ export function createResults(options: ResultsOptions): Results {
       if (!known) onError(new Error(`${label} for unknown task ${key}`), 'result');
     },
   };
+}
+
+/**
+ * Why a message may not act from the subject it came on, or undefined. An agent's user may publish only on
+ * its role's result subject, so what arrives there is a step result or a lost step, never a cancel or a
+ * review; those come on the control subject, which only the API and supervisors may publish to. Either way
+ * the subject names the task the message is about.
+ */
+export function refuseByOrigin(subject: string, data: StepResult | Control): string | undefined {
+  const origin = parseSubject(subject);
+  if (origin.kind !== 'result' && origin.kind !== 'control') return `${subject} carries no step news`;
+  if (origin.taskId !== data.taskId)
+    return `${subject} carries a message about another task (${data.taskId})`;
+  const isAgentNews = 'ok' in data || data.type === 'step-lost';
+  if (origin.kind === 'result' && !isAgentNews)
+    return `a ${(data as Control).type} may not come on an agent's result subject (${subject})`;
+  return undefined;
 }
 
 /** The workflow event a step result or control message stands for, at `at`; undefined for none. */

@@ -160,7 +160,10 @@ describe('runSupervisor on a real nats-server', () => {
       const bigOutput = newTaskId();
       await submit(bigOutput, { question: 'q' });
       await expect.poll(async () => (await recordOf(bigOutput))?.status).toBe('running');
-      await small.bus.publishDurable(subjects.result(bigOutput), answer(bigOutput, 'a'.repeat(40_000)));
+      await small.bus.publishDurable(
+        subjects.result('researcher', bigOutput),
+        answer(bigOutput, 'a'.repeat(40_000)),
+      );
       await expect.poll(async () => (await recordOf(bigOutput))?.status).toBe('failed');
       const failed = (await recordOf(bigOutput))!;
       expect(failed.error).toMatchObject({
@@ -169,7 +172,7 @@ describe('runSupervisor on a real nats-server', () => {
       });
       // It keeps the last snapshot that fit, and a late result changes nothing.
       expect(failed.snapshot).toBeDefined();
-      await small.bus.publishDurable(subjects.result(bigOutput), answer(bigOutput, 'short'));
+      await small.bus.publishDurable(subjects.result('researcher', bigOutput), answer(bigOutput, 'short'));
       await expect
         .poll(async () => {
           const info = await natsHandles(small.bus).jsm.consumers.info(Streams.Results, 'supervisor-results');

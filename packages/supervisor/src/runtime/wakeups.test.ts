@@ -99,7 +99,7 @@ describe('supervisor wake-ups on a real nats-server', () => {
       { msgId: taskId },
     );
   const answer = (a: StepAssignment, output: unknown) =>
-    bus.publishDurable(subjects.result(a.taskId), {
+    bus.publishDurable(subjects.result(a.role, a.taskId), {
       v: 1,
       taskId: a.taskId,
       tenant: a.tenant,

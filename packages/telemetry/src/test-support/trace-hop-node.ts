@@ -52,7 +52,7 @@ if (role === 'a') {
           chat.setResponse({ model: 'offline-1', inputTokens: 21, outputTokens: 8, costUsd: 0 }),
         );
         await withToolSpan({ tool: 'search_corpus', callId: 'call-1', taskId: data.taskId }, () => ['doc-1']);
-        bus.publish(subjects.result(data.taskId), { taskId: data.taskId, from: 'b' });
+        bus.publish(subjects.result('researcher', data.taskId), { taskId: data.taskId, from: 'b' });
       },
     );
     await bus.flush();
@@ -61,7 +61,7 @@ if (role === 'a') {
   await bus.flush();
   console.log('ready');
 } else {
-  bus.subscribe(subjects.result(taskId), Hop, async ({ data }) => {
+  bus.subscribe(subjects.result('researcher', taskId), Hop, async ({ data }) => {
     await withWorkflowSpan({ workflow: 'report', taskId: data.taskId }, async () => {
       log.info({ taskId: data.taskId, from: data.from }, 'result received');
     });

@@ -1,0 +1,38 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { startNatsServer } from '@troupe/bus/testing';
+import { runCli } from '../cli.js';
+
+async function cli(argv: string[]): Promise<{ code: number; out: string }> {
+  const stdout = new PassThrough();
+  let out = '';
+  stdout.on('data', (c: Buffer) => (out += c.toString()));
+  const code = await runCli(argv, { stdout, stderr: new PassThrough(), env: {} });
+  return { code, out };
+}
+
+describe('troupe provision', () => {
+  it('creates every piece once, with the work consumers of the built-in roles and --roles, then updates', async () => {
+    await using server = await startNatsServer();
+    const first = await cli(['provision', '--nats', server.url, '--roles', 'translator', '--json']);
+    expect(first.code).toBe(0);
+    const report = JSON.parse(first.out) as { created: string[]; updated: string[]; replicas: number };
+    expect(report.replicas).toBe(1);
+    expect(report.updated).toEqual([]);
+    expect(report.created).toEqual(
+      expect.arrayContaining([
+        'stream TROUPE_WORK',
+        'bucket troupe_tasks',
+        'object store troupe_artifacts',
+        'consumer TROUPE_RESULTS/supervisor-results',
+        'consumer TROUPE_WORK/work-drafter',
+        'consumer TROUPE_WORK/work-translator',
+      ]),
+    );
+    const again = await cli(['provision', '--nats', server.url, '--roles', 'translator']);
+    expect(again.code).toBe(0);
+    expect(again.out).toMatch(/^provisioned with 1 replica\n/);
+    expect(again.out).not.toMatch(/created/);
+    expect(again.out).toMatch(/updated consumer TROUPE_WORK\/work-translator/);
+  });
+});
