@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { countByKind, faultSchedule, FaultKind } from './fault-schedule.js';
 
-const kinds = [FaultKind.KillAgent, FaultKind.PauseProcess, FaultKind.RestartServer, FaultKind.CutConnections];
+const kinds = [
+  FaultKind.KillAgent,
+  FaultKind.PauseProcess,
+  FaultKind.RestartServer,
+  FaultKind.CutConnections,
+];
 
 describe('faultSchedule', () => {
   it('is the same schedule for the same seed, and another for another seed', () => {
@@ -21,7 +26,13 @@ describe('faultSchedule', () => {
   });
 
   it('draws picks in [0, 1) and pauses within their range', () => {
-    const schedule = faultSchedule({ seed: 5, tasks: 200, kinds, perKind: 10, pauseMs: { min: 100, max: 200 } });
+    const schedule = faultSchedule({
+      seed: 5,
+      tasks: 200,
+      kinds,
+      perKind: 10,
+      pauseMs: { min: 100, max: 200 },
+    });
     expect(schedule.every((f) => f.pick >= 0 && f.pick < 1)).toBe(true);
     expect(schedule.every((f) => f.pauseMs >= 100 && f.pauseMs <= 200)).toBe(true);
   });
