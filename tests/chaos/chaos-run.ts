@@ -45,8 +45,9 @@ export interface ChaosPhaseOptions {
   topology: ChaosTopology;
   tasks: number;
   seed: number;
-  /** Faults of each kind of the topology. */
+  /** Faults of each of these kinds (default: every kind the topology has). */
   perKind: number;
+  kinds?: readonly FaultKind[];
   /** Tasks submitted and not yet ended, at most. */
   inFlight?: number;
   /** Without a task ending for this long, the run stops waiting and counts what has not ended as lost. */
@@ -56,6 +57,7 @@ export interface ChaosPhaseOptions {
 export interface ChaosPhaseReport extends ChaosOutcome {
   topology: ChaosTopology;
   seed: number;
+  kinds: readonly FaultKind[];
   faults: InjectedFault[];
   /** Submit to end (the ending event's time), per ended task, in ms. */
   latencies: number[];
@@ -175,7 +177,7 @@ export async function runChaosPhase(options: ChaosPhaseOptions): Promise<ChaosPh
   const schedule = faultSchedule({
     seed: options.seed,
     tasks: options.tasks - inFlight,
-    kinds: FAULT_KINDS[options.topology],
+    kinds: options.kinds ?? FAULT_KINDS[options.topology],
     perKind: options.perKind,
   });
   await using servers = await startServers(options.topology);
@@ -266,6 +268,7 @@ export async function runChaosPhase(options: ChaosPhaseOptions): Promise<ChaosPh
     ...(logs ? { logs } : {}),
     topology: options.topology,
     seed: options.seed,
+    kinds: options.kinds ?? FAULT_KINDS[options.topology],
     faults: faults.injected,
     latencies,
     p50: percentile(latencies, 50),

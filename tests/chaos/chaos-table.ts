@@ -1,5 +1,5 @@
 import { countByKind } from './fault-schedule.js';
-import { FAULT_KINDS, type ChaosPhaseReport } from './chaos-run.js';
+import type { ChaosPhaseReport } from './chaos-run.js';
 
 const ms = (n: number) => (Number.isNaN(n) ? '-' : `${Math.round(n)}`);
 
@@ -24,7 +24,7 @@ export function chaosTable(reports: readonly ChaosPhaseReport[]): string {
     r.topology,
     String(r.seed),
     String(r.tasks),
-    [...countByKind(r.faults, FAULT_KINDS[r.topology])].map(([k, n]) => `${k} ${n}`).join(', '),
+    [...countByKind(r.faults, r.kinds)].map(([k, n]) => `${k} ${n}`).join(', '),
     String(r.completed),
     String([...r.failed.values()].reduce((a, b) => a + b, 0)),
     String(r.lost.length),
