@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditRecordSchema, Buckets, connect, newTaskId, TaskEventSchema, type Bus } from '@troupe/bus';
 import {
+  natsHandles,
   spawnTs,
   startNatsCluster,
   startNatsServer,
@@ -148,6 +149,25 @@ async function readRecords(bus: Bus, ids: readonly string[]) {
   return records;
 }
 
+/** Every stored revision of a task's record: its stream sequence, `seq`, status, and the steps it accepted. */
+async function revisionsOf(bus: Bus, taskId: string) {
+  const { jsm } = natsHandles(bus);
+  const subject = `$KV.${Buckets.Tasks}.${taskKey(TENANT, taskId)}`;
+  const revisions: unknown[] = [];
+  for (let seq = 1, i = 0; i < 1_000; i++) {
+    const stored = await jsm.direct
+      .getMessage(`KV_${Buckets.Tasks}`, { seq, next_by_subj: subject })
+      .catch(() => null);
+    if (!stored) break;
+    seq = stored.seq + 1;
+    const record = TaskRecordSchema.safeParse(JSON.parse(new TextDecoder().decode(stored.data)));
+    if (!record.success) continue;
+    const accepted = record.data.log?.audit.filter((a) => a.decision === 'accept').map((a) => a.stepKey);
+    revisions.push({ revision: stored.seq, seq: record.data.seq, status: record.data.status, accepted });
+  }
+  return revisions;
+}
+
 /** Resolves once `ended()` has not moved for `stallMs` (checked each second). */
 function stalled(ended: () => number, stallMs: number, over: () => boolean): Promise<void> {
   return new Promise((resolve) => {
@@ -256,6 +276,7 @@ export async function runChaosPhase(options: ChaosPhaseOptions): Promise<ChaosPh
     for (const lost of outcome.lost) {
       const id = lost.split(' ')[0]!;
       const journal = {
+        revisions: await revisionsOf(servers.observer, id),
         record: records.get(id),
         audit: audit.filter((a) => a.taskId === id),
         events: await readJournal(servers.observer, 'events', id, TaskEventSchema),
