@@ -42,7 +42,7 @@ describe('chaos: report tasks on the offline model under a seeded schedule of fa
     Math.max(120_000, TASKS * 6_000),
   );
 
-  it('prints the run table', () => {
+  it.skipIf(PHASES.length < 2)('prints the run table', () => {
     if (reports.length) console.log(`chaos seed ${SEED}\n${chaosTable(reports)}`);
   });
 });
