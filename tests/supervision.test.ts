@@ -4,6 +4,7 @@ import { spawnTs, startTestBus, type NatsServer, type TestBus, type TsProcess } 
 import { TaskRecordSchema, taskKey, type TaskRecord } from '@troupe/supervisor';
 import { fixture, followTaskEnds, submitTask } from './fixtures/troupe.js';
 import { readJournal } from './fixtures/journal.js';
+import { acceptsPerStep } from './fixtures/task-audit.js';
 
 /** Every step's result was accepted exactly once: waits for the `count` accept audit records, then counts. */
 async function expectEachResultAppliedOnce(bus: Bus, count: number) {
@@ -17,9 +18,7 @@ async function expectEachResultAppliedOnce(bus: Bus, count: number) {
   const stored = await readJournal(bus, 'audit', undefined, AuditRecordSchema, {
     limit: 100_000,
   });
-  const perStep = new Map<string, number>();
-  for (const r of stored.filter((a) => a.decision === 'accept'))
-    perStep.set(`${r.taskId}/${r.stepKey}`, (perStep.get(`${r.taskId}/${r.stepKey}`) ?? 0) + 1);
+  const perStep = acceptsPerStep(stored);
   expect(perStep.size).toBe(count);
   expect([...perStep.values()].every((n) => n === 1)).toBe(true);
 }

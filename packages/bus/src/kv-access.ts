@@ -35,6 +35,7 @@ export class KvAccess {
       listKeys: (filter) => this.keys(bucket, filter),
       countKeys: async (filter) => (await this.keyCounts(bucket, filter)).size,
       isClosed: this.isClosed,
+      whenConnected: () => this.guard.whenConnected(),
     });
   }
 

@@ -1,7 +1,7 @@
 import { KvWatchInclude, type KV, type KvWatchEntry } from '@nats-io/kv';
 import type { z } from 'zod';
 import { pause } from './clock.js';
-import { BusError, BusErrorCode } from './errors.js';
+import { BusError, BusErrorCode, isBusError } from './errors.js';
 import { encodeJson, parseJson, validateEnvelope } from './codec.js';
 
 export interface KvEntry<T> {
@@ -19,6 +19,8 @@ export interface CasOptions {
 export type CasUpdate<T> = (current: KvEntry<T> | undefined) => T | undefined | Promise<T | undefined>;
 
 const WRONG_LAST_SEQUENCE = 10071;
+/** Between tries to start a watch again after an outage: a cluster's election takes a moment. */
+const OUTAGE_RETRY_MS = 250;
 
 export function isWrongLastSequence(err: unknown): boolean {
   const e = err as { code?: unknown; message?: string; cause?: unknown };
@@ -37,6 +39,19 @@ export interface KvIo {
   countKeys: (filter: string) => Promise<number>;
   /** True once the bus is closed: a watch that ends then is over, not resumed. */
   isClosed: () => boolean;
+  /** Resolves now while connected, else once the connection is back. */
+  whenConnected: () => Promise<void>;
+}
+
+/**
+ * Errors a watch outlives: the connection dropped (DISCONNECTED), or a request went unanswered while a
+ * server restarted or a cluster elected a leader (timeouts, no responders, "jetstream is not enabled").
+ */
+function isPassingOutage(err: unknown): boolean {
+  if (isBusError(err, BusErrorCode.Disconnected) || isBusError(err, BusErrorCode.Timeout)) return true;
+  return /timeout|no responders|not enabled|leadership|connection (closed|dropped)/i.test(
+    String((err as Error)?.message ?? ''),
+  );
 }
 
 /** What a watch of a KV bucket hands out, in the bucket's order. */
@@ -184,35 +199,47 @@ export class TypedKv<T> {
     let synced = false;
     let resumeFrom: number | undefined;
     while (!signal?.aborted && !this.io.isClosed()) {
-      const watcher = await this.#kv.watch({
-        key: filter,
-        ...(resumeFrom !== undefined
-          ? { resumeFromRevision: resumeFrom }
-          : options.updatesOnly
-            ? { include: KvWatchInclude.UpdatesOnly }
-            : {}),
-      });
-      const stop = () => watcher.stop();
-      signal?.addEventListener('abort', stop, { once: true });
-      // Aborted while the watch was being created: the listener above will never fire.
-      if (signal?.aborted) stop();
+      let watcher: Awaited<ReturnType<KV['watch']>> | undefined;
       try {
-        // Stored values come first, counted down by `delta`; a bucket with none is synced at once.
-        if (!synced && resumeFrom === undefined) {
-          synced = options.updatesOnly === true || (await this.io.countKeys(filter)) === 0;
-          if (synced) yield { type: 'synced' };
-        }
-        for await (const entry of watcher) {
-          resumeFrom = entry.revision + 1;
-          yield this.change(entry);
-          if (!synced && (entry.isUpdate || !entry.delta)) {
-            synced = true;
-            yield { type: 'synced' };
+        watcher = await this.#kv.watch({
+          key: filter,
+          ...(resumeFrom !== undefined
+            ? { resumeFromRevision: resumeFrom }
+            : options.updatesOnly
+              ? { include: KvWatchInclude.UpdatesOnly }
+              : {}),
+        });
+        const stop = () => watcher?.stop();
+        signal?.addEventListener('abort', stop, { once: true });
+        // Aborted while the watch was being created: the listener above will never fire.
+        if (signal?.aborted) stop();
+        try {
+          // Stored values come first, counted down by `delta`; a bucket with none is synced at once.
+          if (!synced && resumeFrom === undefined) {
+            synced = options.updatesOnly === true || (await this.io.countKeys(filter)) === 0;
+            if (synced) yield { type: 'synced' };
           }
+          for await (const entry of watcher) {
+            resumeFrom = entry.revision + 1;
+            yield this.change(entry);
+            if (!synced && (entry.isUpdate || !entry.delta)) {
+              synced = true;
+              yield { type: 'synced' };
+            }
+          }
+        } finally {
+          signal?.removeEventListener('abort', stop);
         }
+      } catch (err) {
+        // Starting (or restarting) the watch failed in an outage: start again once it is over, from where
+        // the watch had got to, instead of ending the caller's watch with a passing error.
+        if (signal?.aborted || this.io.isClosed() || !isPassingOutage(err)) throw err;
+        watcher?.stop();
+        await this.io.whenConnected();
+        await pause(OUTAGE_RETRY_MS);
+        continue;
       } finally {
-        signal?.removeEventListener('abort', stop);
-        watcher.stop();
+        watcher?.stop();
       }
     }
   }

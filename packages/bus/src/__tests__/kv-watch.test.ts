@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { Buckets, type KvChange } from '@troupe/bus';
+import { Kvm } from '@nats-io/kv';
+import { BusError, BusErrorCode, Buckets, type KvChange } from '@troupe/bus';
 import { natsHandles, startTestBus } from '@troupe/bus/testing';
+import { TypedKv } from '../kv.js';
 
 const Value = z.object({ n: z.number() });
 
@@ -89,5 +91,37 @@ describe('TypedKv.watch on a real nats-server', () => {
       'r.1=11',
     ]);
     expect((await watch.next()).done).toBe(true);
+  });
+  it('outlives a count of keys that the connection dropped under: it starts again, then hands out the values', async () => {
+    await using t = await startTestBus();
+    const kv = await t.bus.kv(Buckets.Tasks, Value);
+    await kv.put('c.1', { n: 1 });
+    // The supervisor's wakeup watch died this way in the chaos suite: DISCONNECTED out of its first count.
+    let counts = 0;
+    const typed = new TypedKv(
+      await new Kvm(natsHandles(t.bus).js).open(Buckets.Tasks),
+      Buckets.Tasks,
+      Value,
+      {
+        guard: (request) => request(),
+        maxValueBytes: () => 1_000_000,
+        listKeys: async () => [],
+        countKeys: async () => {
+          if (counts++ === 0) throw new BusError(BusErrorCode.Disconnected, 'count: the connection dropped');
+          return 1;
+        },
+        isClosed: () => false,
+        whenConnected: async () => undefined,
+      },
+    );
+    const controller = new AbortController();
+    const watch = typed.watch('c.>', { signal: controller.signal })[Symbol.asyncIterator]();
+    const seen = await collect(watch, (changes) => changes.at(-1)?.type === 'synced');
+    controller.abort();
+    expect(seen.map((c) => (c.type === 'value' ? `${c.key}=${c.value.n}` : c.type))).toEqual([
+      'c.1=1',
+      'synced',
+    ]);
+    expect(counts).toBe(2);
   });
 });
