@@ -1,5 +1,6 @@
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
+import { headers as natsHeaders } from '@nats-io/nats-core';
 import type { z } from 'zod';
 import { TypedKv } from './kv.js';
 import { readerConfig, readPending } from './read-pending.js';
@@ -34,6 +35,15 @@ export class KvAccess {
       maxValueBytes: this.maxValueBytes,
       listKeys: (filter) => this.keys(bucket, filter),
       countKeys: async (filter) => (await this.keyCounts(bucket, filter)).size,
+      publishOver: async (key, body, expectedRevision) => {
+        const headers = natsHeaders();
+        headers.set('Nats-Msg-Id', `${key}@${expectedRevision}`);
+        const ack = await this.js.publish(`${kvSubjectPrefix(bucket)}${key}`, body, {
+          headers,
+          expect: { lastSubjectSequence: expectedRevision },
+        });
+        return { revision: ack.seq, duplicate: ack.duplicate };
+      },
       isClosed: this.isClosed,
       whenConnected: () => this.guard.whenConnected(),
     });

