@@ -129,8 +129,8 @@ const scaleOutSection = async () => {
       `9. Scale-out on a ${scaleOut.nodes}-node cluster (3 replicas), steps that wait ${scaleOut.waitMs} ms, ${scaleOut.concurrency} steps at a time per agent, ${scaleOut.tasks} tasks at once [${elapsed()}]`,
       ['supervisors', 'agents per role', 'tasks/s', 'steady tasks/s', 'p50 ms', 'p99 ms', 'CPU ms/task'],
       scaleOut.rows.map((r) => [
-        r.supervisors,
-        r.agentsPerRole,
+        String(r.supervisors),
+        String(r.agentsPerRole),
         r.figures.tasksPerSec,
         r.figures.steadyTasksPerSec,
         r.figures.latency.p50,
