@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { Bus } from '@troupe/bus';
 import { spawnTs, startTestBus, type NatsServer, type TestBus, type TsProcess } from '@troupe/bus/testing';
 import { fixture, followTaskEnds, submitTask } from './fixtures/troupe.js';

@@ -49,7 +49,11 @@ export async function runScaleOut(
   const measure = async (supervisors: number, agentsPerRole: number): Promise<ScaleOutRow> => {
     // The new processes warm up untimed first.
     await cluster.burst(waitingPipelineWorkflow.name, o.warmUp);
-    return { supervisors, agentsPerRole, figures: await burst(cluster, waitingPipelineWorkflow.name, o.tasks) };
+    return {
+      supervisors,
+      agentsPerRole,
+      figures: await burst(cluster, waitingPipelineWorkflow.name, o.tasks),
+    };
   };
   await cluster.startSupervisor('scale-sup-1');
   await startAgents(1);
