@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { startApi } from '@troupe/api';
-import { connect, Streams, type Bus } from '@troupe/bus';
+import { Buckets, connect, Streams, type Bus } from '@troupe/bus';
 import { natsHandles, spawnTs, startNatsCluster, type NatsServer } from '@troupe/bus/testing';
 import { fixture, followTaskEnds, TENANT } from './fixtures/troupe.js';
 import { expectAcceptsPerTask, expectCompletedReports } from './fixtures/task-checks.js';
@@ -87,15 +87,17 @@ describe('a troupe across a 3-node cluster', () => {
       await ends.until();
       await ends.stop();
       expect(ends.ended).toBe(TASKS);
+      // The restarted node caught up: the streams have their three replicas current again. Checked before
+      // the records are read, which any replica may answer (direct gets), the restarted one included.
+      for (const stream of [Streams.Work, `KV_${Buckets.Tasks}`])
+        await expect
+          .poll(() => replication(bus, stream), { timeout: 30_000 })
+          .toEqual({ replicas: 3, currentPeers: 2 });
       await expectCompletedReports(bus, ids);
       // Every task's journal has its 7 accepted results, none twice. Not counted per step key: after a step
       // times out here, the accept records of a fan-out (research-1..3) can name a sibling's key while the
       // task record has each result on its own instance (a supervisor audit-label bug, reported).
       await expectAcceptsPerTask(bus, ids, 7);
-      // The restarted node caught up: every stream has its three replicas current again.
-      await expect
-        .poll(() => replication(bus, Streams.Work), { timeout: 30_000 })
-        .toEqual({ replicas: 3, currentPeers: 2 });
 
       await api.close();
       await api.bus.close();
