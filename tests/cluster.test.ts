@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { startApi } from '@troupe/api';
 import { Buckets, connect, Streams, type Bus } from '@troupe/bus';
-import { natsHandles, spawnTs, startNatsCluster, type NatsServer } from '@troupe/bus/testing';
+import { natsHandles, netnsAvailable, spawnTs, startNatsCluster, type NatsServer } from '@troupe/bus/testing';
 import { fixture, followTaskEnds, TENANT } from './fixtures/troupe.js';
 import { expectAcceptsPerTask, expectCompletedReports } from './fixtures/task-checks.js';
 
@@ -34,7 +34,8 @@ describe('a troupe across a 3-node cluster', () => {
     'one node SIGKILLed in the middle of 100 tasks, then restarted: every task completes, each result applied once',
     { timeout: 150_000 },
     async () => {
-      await using cluster = await startNatsCluster(3);
+      // Each node in a network namespace of its own where the machine allows (root), else on loopback ports.
+      await using cluster = await startNatsCluster(3, { netns: netnsAvailable() });
       const [node1, node2, node3] = cluster.servers as [NatsServer, NatsServer, NatsServer];
       const topology = { replicas: 3 };
       // The test watches from node 3, which stays up; the API is attached there too.

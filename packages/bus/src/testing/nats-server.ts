@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../free-port.js';
+import { createNetnsBridge } from './netns.js';
 
 const CANDIDATES = [
   'nats-server',
@@ -33,8 +34,12 @@ export function findNatsServerBinary(env: NodeJS.ProcessEnv = process.env): stri
 export interface NatsServerOptions {
   /** Extra lines of nats-server configuration. */
   config?: string;
-  /** Cluster membership, set by startNatsCluster. */
-  cluster?: { name: string; port: number; routes: number[]; serverName: string };
+  /** Cluster membership, set by startNatsCluster: routes as ports on `host`, or `host:port`. */
+  cluster?: { name: string; port: number; routes: Array<number | string>; serverName: string };
+  /** The address to listen on; 127.0.0.1 by default. */
+  host?: string;
+  /** A network namespace to run the server in (`ip netns exec`), from createNetnsBridge. */
+  netns?: string;
   storeDir?: string;
   port?: number;
   monitorPort?: number;
@@ -100,18 +105,19 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const monitorPort = options.monitorPort ?? (await freePort());
   const name = options.cluster?.serverName ?? `troupe-${port}`;
   const configPath = join(storeDir, `${name}.conf`);
+  const host = options.host ?? '127.0.0.1';
   const lines = [
     `server_name: ${name}`,
-    `listen: 127.0.0.1:${port}`,
-    `http: 127.0.0.1:${monitorPort}`,
+    `listen: ${host}:${port}`,
+    `http: ${host}:${monitorPort}`,
     `jetstream { store_dir: "${join(storeDir, name)}" }`,
     options.maxPayload ? `max_payload: ${options.maxPayload}` : '',
   ];
   if (options.cluster) {
     const c = options.cluster;
     lines.push(
-      `cluster { name: ${c.name}, listen: 127.0.0.1:${c.port}, routes: [${c.routes
-        .map((p) => `nats-route://127.0.0.1:${p}`)
+      `cluster { name: ${c.name}, listen: ${host}:${c.port}, routes: [${c.routes
+        .map((r) => `nats-route://${typeof r === 'number' ? `${host}:${r}` : r}`)
         .join(', ')}] }`,
     );
   }
@@ -131,7 +137,11 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   };
   const launch = async () => {
     output = '';
-    const proc = spawn(bin, ['-c', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // `ip netns exec` execs the server in place: the child's pid is the server's, for kill().
+    const [command, args] = options.netns
+      ? ['ip', ['netns', 'exec', options.netns, bin, '-c', configPath]]
+      : [bin, ['-c', configPath]];
+    const proc = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     const keep = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-20_000);
@@ -143,7 +153,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     // node's JetStream waits for a quorum, which startNatsCluster awaits.
     await waitForServerLog(/Server is ready/);
     if (!options.cluster) {
-      const res = await fetch(`http://127.0.0.1:${monitorPort}/healthz?js-enabled-only=true`);
+      const res = await fetch(`http://${host}:${monitorPort}/healthz?js-enabled-only=true`);
       if (!res.ok) throw new Error(`nats-server is ready but not healthy: ${res.status} ${await res.text()}`);
     }
   };
@@ -158,9 +168,9 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   await launch();
   let disposed = false;
   const server: NatsServer = {
-    url: `nats://127.0.0.1:${port}`,
+    url: `nats://${host}:${port}`,
     port,
-    monitorUrl: `http://127.0.0.1:${monitorPort}`,
+    monitorUrl: `http://${host}:${monitorPort}`,
     storeDir,
     name,
     get pid() {
@@ -192,9 +202,14 @@ export interface NatsCluster extends AsyncDisposable {
   readonly urls: string;
 }
 
-/** Starts a JetStream cluster of `size` nodes (3 by default) with routes on random ports. */
-export async function startNatsCluster(size = 3): Promise<NatsCluster> {
+/**
+ * Starts a JetStream cluster of `size` nodes (3 by default) with routes on random ports; with `netns`, each
+ * node in a network namespace of its own (createNetnsBridge), reached over a veth pair.
+ */
+export async function startNatsCluster(size = 3, options: { netns?: boolean } = {}): Promise<NatsCluster> {
   const storeDir = mkdtempSync(join(tmpdir(), 'troupe-nats-cluster-'));
+  const bridge = options.netns ? createNetnsBridge(size) : undefined;
+  const hostOf = (i: number) => bridge?.namespaces[i]!.ip ?? '127.0.0.1';
   const clusterPorts: number[] = [];
   for (let i = 0; i < size; i++) clusterPorts.push(await freePort());
   const name = `troupe-test-${clusterPorts[0]}`;
@@ -202,7 +217,14 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
     clusterPorts.map((port, i) =>
       startNatsServer({
         storeDir,
-        cluster: { name, port, routes: clusterPorts.filter((p) => p !== port), serverName: `n${i + 1}` },
+        host: hostOf(i),
+        ...(bridge ? { netns: bridge.namespaces[i]!.name } : {}),
+        cluster: {
+          name,
+          port,
+          routes: clusterPorts.flatMap((p, j) => (j === i ? [] : [`${hostOf(j)}:${p}`])),
+          serverName: `n${i + 1}`,
+        },
       }),
     ),
   );
@@ -210,6 +232,7 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
   const dispose = async () => {
     await Promise.all(servers.map((s) => s[Symbol.asyncDispose]()));
     rmSync(storeDir, { recursive: true, force: true });
+    bridge?.dispose();
   };
   try {
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
