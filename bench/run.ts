@@ -4,6 +4,7 @@
  *
  *   pnpm bench            # the full run (about 3–5 minutes on 2 cores)
  *   pnpm bench --quick    # smaller counts, for trying the harness out
+ *   BENCH_ONLY=scale-out pnpm bench   # only section 9 (the scale-out on a 3-node cluster)
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,6 +27,7 @@ import { runFanOut, runFanOutThrough, type FanOutResult } from './src/sections/f
 import { formatHopTimeline } from './src/hop-timeline.js';
 import { loadLine, runHopLatency } from './src/sections/hop-latency.js';
 import { runLanggraph } from './src/sections/langgraph.js';
+import { runScaleOut } from './src/sections/scale-out.js';
 import { runSpanFeed } from './src/sections/span-feed.js';
 import { runSupervisorCost } from './src/sections/supervisor-cost.js';
 import {
@@ -64,6 +66,8 @@ const N = {
   /** Tasks of each run with steps that wait (3c): seconds at 1 agent per role, not dominated by the fill. */
   waitingTasks: scale(300),
   waitingWarmUp: scale(40),
+  /** Tasks of each scale-out configuration (section 9). */
+  scaleOutTasks: scale(300),
   parked: scale(1_000),
   /** Parked and decided untimed by each new supervisor before its figures count (JIT warm-up). */
   parkWarmUp: scale(500),
@@ -109,6 +113,42 @@ log(
     `${machine.natsServer}, Redis ${machine.redis}, commit ${machine.git.commit}` +
     `${args.quick ? ' (--quick: reduced counts)' : ''}`,
 );
+
+// 9. Scale-out on a 3-node cluster (run after section 8, or alone with BENCH_ONLY=scale-out) ------------
+const scaleOutSection = async () => {
+  const scaleOut = await runScaleOut(pool, {
+    nodes: 3,
+    waitMs: WritePathLimits.waitMs,
+    concurrency: AGENT_DEFAULT_CONCURRENCY,
+    tasks: N.scaleOutTasks,
+    warmUp: N.waitingWarmUp,
+  });
+  save('scale-out', scaleOut);
+  log(
+    formatTable(
+      `9. Scale-out on a ${scaleOut.nodes}-node cluster (3 replicas), steps that wait ${scaleOut.waitMs} ms, ${scaleOut.concurrency} steps at a time per agent, ${scaleOut.tasks} tasks at once [${elapsed()}]`,
+      ['supervisors', 'agents per role', 'tasks/s', 'steady tasks/s', 'p50 ms', 'p99 ms', 'CPU ms/task'],
+      scaleOut.rows.map((r) => [
+        String(r.supervisors),
+        String(r.agentsPerRole),
+        r.figures.tasksPerSec,
+        r.figures.steadyTasksPerSec,
+        r.figures.latency.p50,
+        r.figures.latency.p99,
+        r.figures.cpuMsPerTask['total'],
+      ]),
+    ) +
+      note(
+        `scaling (steady tasks/s): 2 agents per role over 1 ${scaleOut.agentScaling}× (target ≥ ${WritePathLimits.scaleOutScaling}×), ` +
+          `2 supervisors over 1 ${scaleOut.supervisorScaling}×`,
+      ),
+  );
+};
+if (process.env['BENCH_ONLY'] === 'scale-out') {
+  await scaleOutSection();
+  await pool.stopAll(1_000);
+  process.exit(0);
+}
 
 // 1. The bus's limits ----------------------------------------------------------------------------------
 const baseline = await runBaseline(pool, { requests: N.requests, publishes: N.publishes, burst: N.jsBurst });
@@ -597,6 +637,8 @@ log(
     `8. Dashboard in headless Chromium ${dashboard.browser}: trace render, interactivity, live task list [${elapsed()}]`,
   ),
 );
+
+await scaleOutSection();
 
 // Targets -----------------------------------------------------------------------------------------------
 // From the result files just written, as docs/benchmarks.md shows them (`bench:charts`).

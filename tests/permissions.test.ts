@@ -106,13 +106,17 @@ describe('least-privilege users from `troupe nats-config`', () => {
         .sort(),
     );
     const clusterDir = join(dir, 'cluster');
-    expect((await cli(['nats-config', '--out', clusterDir, '--roles', 'translator'])).code).toBe(0);
+    expect(
+      (await cli(['nats-config', '--out', clusterDir, '--roles', 'translator', '--monitor-port', '8222']))
+        .code,
+    ).toBe(0);
     const nodes = readdirSync(clusterDir).filter((f) => /^troupe-\d\.conf$/.test(f));
     expect(nodes).toHaveLength(3);
     for (const node of nodes) {
       const text = readFileSync(join(clusterDir, node), 'utf8');
       expect(text).toMatch(/routes: \[/);
       expect(text).toMatch(/# sync_interval: always/);
+      expect(text).toMatch(/^http: "127\.0\.0\.1:822[234]"$/m);
       const check = spawnSync(findNatsServerBinary(), ['-c', join(clusterDir, node), '-t'], {
         encoding: 'utf8',
       });

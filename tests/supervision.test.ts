@@ -1,39 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditRecordSchema, Buckets, type Bus } from '@troupe/bus';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import type { Bus } from '@troupe/bus';
 import { spawnTs, startTestBus, type NatsServer, type TestBus, type TsProcess } from '@troupe/bus/testing';
-import { TaskRecordSchema, taskKey, type TaskRecord } from '@troupe/supervisor';
 import { fixture, followTaskEnds, submitTask } from './fixtures/troupe.js';
-import { readJournal } from './fixtures/journal.js';
-import { acceptsPerStep } from './fixtures/task-audit.js';
-
-/** Every step's result was accepted exactly once: waits for the `count` accept audit records, then counts. */
-async function expectEachResultAppliedOnce(bus: Bus, count: number) {
-  // The records are written before each transition's audit records go out: wait for the last of them.
-  const audit = await bus.tailJournal('audit', {}, AuditRecordSchema);
-  const accepted = new Set<string>();
-  for await (const { data } of audit) {
-    if (data.decision === 'accept') accepted.add(`${data.taskId}/${data.stepKey}`);
-    if (accepted.size === count) break;
-  }
-  const stored = await readJournal(bus, 'audit', undefined, AuditRecordSchema, {
-    limit: 100_000,
-  });
-  const perStep = acceptsPerStep(stored);
-  expect(perStep.size).toBe(count);
-  expect([...perStep.values()].every((n) => n === 1)).toBe(true);
-}
-
-/** The records of the tasks, checked for a complete report (plan + 3 research + analyse + draft + review). */
-async function expectCompletedReports(bus: Bus, ids: readonly string[]) {
-  const tasks = await bus.kv(Buckets.Tasks, TaskRecordSchema);
-  const records = await Promise.all(ids.map(async (id) => (await tasks.get(taskKey('acme', id)))?.value));
-  expect(records.filter((r) => r?.status === 'completed')).toHaveLength(ids.length);
-  for (const record of records as TaskRecord[]) {
-    const result = record.result as { document: string; steps: Record<string, unknown> };
-    expect(result.document).toContain('# Report');
-    expect(Object.keys(result.steps)).toHaveLength(7);
-  }
-}
+import { expectCompletedReports, expectEachResultAppliedOnce } from './fixtures/task-checks.js';
 
 describe('supervisors as separate processes on a real nats-server', () => {
   let server: NatsServer;

@@ -34,6 +34,9 @@ export function writePathFiguresOf(r: BenchResults): WritePathFigures | undefine
   const langgraph = rowOf(r, 'langgraphSqlite');
   const waiting = r.throughput?.result.waiting;
   const cost = r.supervisorCost;
+  const scaleOutRow = (agentsPerRole: number) =>
+    r.scaleOut?.result.rows.find((row) => row.supervisors === 1 && row.agentsPerRole === agentsPerRole);
+  const [scaleOne, scaleTwo] = [scaleOutRow(1), scaleOutRow(2)];
   return {
     runAgent: {
       tasksPerSec: runAgent.burst.tasksPerSec,
@@ -63,6 +66,15 @@ export function writePathFiguresOf(r: BenchResults): WritePathFigures | undefine
             waitMs: waiting.waitMs,
             one: waiting.one.offline.steadyTasksPerSec,
             two: waiting.two.offline.steadyTasksPerSec,
+          },
+        }
+      : {}),
+    ...(r.scaleOut && scaleOne && scaleTwo
+      ? {
+          scaleOut: {
+            nodes: r.scaleOut.result.nodes,
+            one: scaleOne.figures.steadyTasksPerSec,
+            two: scaleTwo.figures.steadyTasksPerSec,
           },
         }
       : {}),

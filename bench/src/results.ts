@@ -103,6 +103,18 @@ export const ThroughputResultSchema = z
   .loose();
 export type ThroughputResult = z.infer<typeof ThroughputResultSchema>;
 
+const ScaleOutRow = z
+  .object({
+    supervisors: z.number(),
+    agentsPerRole: z.number(),
+    figures: z.object({ steadyTasksPerSec: z.number() }).loose(),
+  })
+  .loose();
+export const ScaleOutResultSchema = z
+  .object({ result: z.object({ nodes: z.number(), rows: z.array(ScaleOutRow) }).loose() })
+  .loose();
+export type ScaleOutResult = z.infer<typeof ScaleOutResultSchema>;
+
 export interface BenchResults {
   peers: PeersResult;
   /** Section 5 (absent from `bench:core`'s results). */
@@ -111,6 +123,8 @@ export interface BenchResults {
   throughput?: ThroughputResult;
   /** Section 8, when `pnpm bench:dashboard` has run. */
   dashboard?: DashboardRenderResult;
+  /** Section 9. */
+  scaleOut?: ScaleOutResult;
 }
 
 /** A parked task's heap and KV bytes in a supervisor-cost result, and the commit it was measured at. */
@@ -145,11 +159,13 @@ export function readBenchResults(resultsDir: string): BenchResults {
   const supervisorCost = optional('supervisor-cost.json', SupervisorCostResultSchema);
   const throughput = optional('throughput.json', ThroughputResultSchema);
   const dashboard = optional('dashboard-render.json', DashboardRenderResultSchema);
+  const scaleOut = optional('scale-out.json', ScaleOutResultSchema);
   return {
     peers: readResult(resultsDir, 'peers.json', PeersResultSchema),
     ...(supervisorCost ? { supervisorCost } : {}),
     ...(throughput ? { throughput } : {}),
     ...(dashboard ? { dashboard } : {}),
+    ...(scaleOut ? { scaleOut } : {}),
   };
 }
 

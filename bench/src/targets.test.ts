@@ -12,13 +12,14 @@ const atTheBounds: WritePathFigures = {
     previous: { heapBytesPerTask: 500, kvBytesPerTask: 4_000, commit: 'abc1234' },
   },
   waiting: { waitMs: 50, one: 80, two: 152 },
+  scaleOut: { nodes: 3, one: 50, two: 90 },
 };
 
 describe('the #16 targets', () => {
   it('pass at their bounds, each with its ratio to what it is compared with', () => {
     const targets = writePathTargets(atTheBounds);
-    expect(targets.map((t) => t.verdict)).toEqual(Array(9).fill('PASS'));
-    expect(targets.map((t) => t.ratio)).toEqual([0.6, 1.5, 2, 1, 1.5, 2, 1, 1, 1.9]);
+    expect(targets.map((t) => t.verdict)).toEqual(Array(10).fill('PASS'));
+    expect(targets.map((t) => t.ratio)).toEqual([0.6, 1.5, 2, 1, 1.5, 2, 1, 1, 1.9, 1.8]);
   });
 
   it('miss past them and say by how much', () => {
@@ -26,6 +27,7 @@ describe('the #16 targets', () => {
       ...atTheBounds,
       runAgent: { tasksPerSec: 300, cpuMsPerTask: 6, writesPerTask: 34, p50: 14, p99: 28 },
       waiting: { waitMs: 50, one: 80, two: 120 },
+      scaleOut: { nodes: 3, one: 50, two: 85 },
     });
     const byName = (part: string) => targets.find((t) => t.target.includes(part))!;
     expect(byName("the bus floor's")).toMatchObject({
@@ -35,11 +37,16 @@ describe('the #16 targets', () => {
     });
     expect(byName('CPU per task')).toMatchObject({ pass: false, ratio: 6, verdict: 'MISS: 3× over' });
     expect(byName('durable writes')).toMatchObject({ pass: false, ratio: 2.13 });
-    expect(byName('2 agents per role')).toMatchObject({ pass: false, ratio: 1.5 });
+    expect(byName('steps that wait 50 ms: 2 agents per role')).toMatchObject({ pass: false, ratio: 1.5 });
+    expect(byName('3-node cluster')).toMatchObject({
+      pass: false,
+      ratio: 1.7,
+      verdict: 'MISS: needs 1.06× more',
+    });
   });
 
   it('name what was not measured instead of passing it', () => {
-    const { langgraphSqlite: _l, parked: _p, waiting: _w, ...core } = atTheBounds;
+    const { langgraphSqlite: _l, parked: _p, waiting: _w, scaleOut: _s, ...core } = atTheBounds;
     const targets = writePathTargets(core);
     const notMeasured = targets.filter((t) => t.verdict === 'NOT MEASURED');
     expect(notMeasured.map((t) => t.target)).toEqual([
@@ -47,6 +54,7 @@ describe('the #16 targets', () => {
       "supervisor heap per parked task within the previous run's",
       "KV per parked task (tasks + wake-ups) within the previous run's",
       'steps that wait 50 ms: 2 agents per role ≥ 1.9× the throughput of 1',
+      'on a 3-node cluster, steps that wait: 2 agents per role ≥ 1.8× the throughput of 1',
     ]);
     expect(notMeasured.every((t) => !t.pass)).toBe(true);
   });

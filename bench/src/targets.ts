@@ -108,6 +108,8 @@ export const WritePathLimits = {
   waitingScaling: 1.9,
   /** How long such a step waits. */
   waitMs: 50,
+  /** The same on a 3-node cluster with 3 replicas (one supervisor): 2 agents per role ≥ this × 1. */
+  scaleOutScaling: 1.8,
 } as const;
 
 /** What the #16 targets read: runAgent (offline model, one agent process per role) and its references. */
@@ -123,6 +125,8 @@ export interface WritePathFigures {
   };
   /** Steady tasks/s of the pipeline whose steps wait `waitMs`, with 1 and 2 agent processes per role. */
   waiting?: { waitMs: number; one: number; two: number };
+  /** The same steady tasks/s on a 3-node cluster (section 9, one supervisor). */
+  scaleOut?: { nodes: number; one: number; two: number };
 }
 
 /** The #16 targets, each with what was measured, its ratio and PASS or MISS. */
@@ -235,6 +239,20 @@ export function writePathTargets(f: WritePathFigures): Target[] {
           unit: 'tasks/s',
         })
       : notMeasured(scaling, 'the result files are from before this measure'),
+  );
+  const scaleOut = `on a ${f.scaleOut?.nodes ?? 3}-node cluster, steps that wait: 2 agents per role ≥ ${L.scaleOutScaling}× the throughput of 1`;
+  targets.push(
+    f.scaleOut
+      ? ratioTarget({
+          target: scaleOut,
+          value: f.scaleOut.two,
+          reference: f.scaleOut.one,
+          referenceName: '1 agent per role',
+          direction: 'atLeast',
+          bound: L.scaleOutScaling,
+          unit: 'tasks/s',
+        })
+      : notMeasured(scaleOut, 'no bench/results/scale-out.json (section 9 of pnpm bench)'),
   );
   return targets;
 }

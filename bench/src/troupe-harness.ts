@@ -1,5 +1,5 @@
 import { connect, journal, newTaskId, subjects, type Bus, type Control, type TaskSubmit } from '@troupe/bus';
-import { startNatsServer, type NatsServer, natsHandles } from '@troupe/bus/testing';
+import { startNatsCluster, startNatsServer, type NatsServer, natsHandles } from '@troupe/bus/testing';
 import type { CpuGroups } from './cpu-time.js';
 import { BenchError, BenchErrorCode } from './errors.js';
 import { childScript, type Child, type ProcessPool } from './process-pool.js';
@@ -95,7 +95,10 @@ export interface AgentSpec {
  * `review.requested`) event, read from `troupe.event.>` as any client of the event stream would.
  */
 export interface TroupeCluster extends AsyncDisposable {
+  /** The node the submitter is attached to (the only one without `nodes`). */
   readonly server: NatsServer;
+  /** Every node: one, or the cluster's. */
+  readonly nodes: readonly NatsServer[];
   readonly bus: Bus;
   readonly supervisors: Child[];
   readonly agents: Child[];
@@ -143,15 +146,26 @@ interface TaskEventLike {
 }
 const INTERESTING = /"type":"(task\.completed|task\.failed|task\.cancelled|review\.requested)"/;
 
-export async function startTroupeCluster(pool: ProcessPool): Promise<TroupeCluster> {
-  const server = await startNatsServer();
+/**
+ * Starts the deployment on one nats-server, or with `nodes` on a JetStream cluster of that many with a
+ * replica of every stream per node; then each child process is attached to the next node in turn.
+ */
+export async function startTroupeCluster(
+  pool: ProcessPool,
+  options: { nodes?: number } = {},
+): Promise<TroupeCluster> {
+  const natsCluster = options.nodes ? await startNatsCluster(options.nodes) : undefined;
+  const nodes = natsCluster ? natsCluster.servers : [await startNatsServer()];
+  const server = nodes[0]!;
   const stopServerOnExit = () => {
-    if (server.pid) process.kill(server.pid, 'SIGKILL');
+    for (const node of nodes) if (node.pid) process.kill(node.pid, 'SIGKILL');
   };
   process.on('exit', stopServerOnExit);
-  const bus = await connect({ servers: server.url, name: 'bench-submitter' });
+  const replicas = nodes.length;
+  const bus = await connect({ servers: server.url, name: 'bench-submitter', topology: { replicas } });
   await bus.ensureTopology();
-  const env = { NATS_URL: server.url };
+  let started = 0;
+  const nextEnv = () => ({ NATS_URL: nodes[started++ % nodes.length]!.url, REPLICAS: String(replicas) });
   const waiters = new Map<string, Waiter>();
 
   // Every revision of a task's record goes to its journal subject, carrying the events its write added.
@@ -250,11 +264,12 @@ export async function startTroupeCluster(pool: ProcessPool): Promise<TroupeClust
 
   const cluster: TroupeCluster = {
     server,
+    nodes,
     bus,
     supervisors,
     agents,
     async startSupervisor(name, extraEnv = {}) {
-      const child = await pool.start(name, childScript('supervisor-process'), { ...env, ...extraEnv });
+      const child = await pool.start(name, childScript('supervisor-process'), { ...nextEnv(), ...extraEnv });
       supervisors.push(child);
       return child;
     },
@@ -262,7 +277,7 @@ export async function startTroupeCluster(pool: ProcessPool): Promise<TroupeClust
       const specs: readonly AgentSpec[] = Array.isArray(spec) ? spec : [spec as AgentSpec];
       const first = specs[0]!;
       const child = await pool.start(name, childScript('agent-process'), {
-        ...env,
+        ...nextEnv(),
         AGENTS: JSON.stringify(specs.map((s) => ({ role: s.role, ...(s.raw ? { raw: s.raw } : {}) }))),
         OFFLINE_LATENCY_MS: String(first.latencyMs ?? 0),
         CONCURRENCY: String(first.concurrency ?? 64),
@@ -345,7 +360,7 @@ export async function startTroupeCluster(pool: ProcessPool): Promise<TroupeClust
       return {
         supervisors: supervisors.map((c) => c.pid),
         agents: agents.map((c) => c.pid),
-        natsServer: [server.pid],
+        natsServer: nodes.map((n) => n.pid),
         submitter: [process.pid],
       };
     },
@@ -398,7 +413,7 @@ export async function startTroupeCluster(pool: ProcessPool): Promise<TroupeClust
       supervisors.length = 0;
       agents.length = 0;
       await bus.close();
-      await server[Symbol.asyncDispose]();
+      await (natsCluster ?? server)[Symbol.asyncDispose]();
       process.off('exit', stopServerOnExit);
     },
   };

@@ -320,6 +320,12 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
       ).argParser(parsePort),
     )
     .addOption(new Option('--cluster-port <n>', 'route port, likewise (default 6222)').argParser(parsePort))
+    .addOption(
+      new Option(
+        '--monitor-port <n>',
+        'HTTP monitoring port (/healthz, /jsz), likewise (default: none)',
+      ).argParser(parsePort),
+    )
     .option('--store-dir <dir>', 'where the nodes keep JetStream files (default <out>/data)')
     .addOption(
       new Option('--roles <roles>', "more agent roles than the built-in and the project file's").argParser(
@@ -337,6 +343,7 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
         host?: string[];
         port?: number;
         clusterPort?: number;
+        monitorPort?: number;
         storeDir?: string;
         roles?: string[];
         config?: string;
@@ -353,6 +360,7 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void): C
               roles: await allRoles(flags),
               ...(flags.port !== undefined ? { port: flags.port } : {}),
               ...(flags.clusterPort !== undefined ? { clusterPort: flags.clusterPort } : {}),
+              ...(flags.monitorPort !== undefined ? { monitorPort: flags.monitorPort } : {}),
               ...(flags.storeDir ? { storeDir: flags.storeDir } : {}),
               ...(flags.force ? { force: true } : {}),
             },

@@ -9,7 +9,8 @@ import { natsHandles } from '@troupe/bus/testing';
 
 const name = process.env['BENCH_CHILD_NAME'] ?? `supervisor-${process.pid}`;
 initTelemetry({ serviceName: 'troupe-supervisor' });
-const bus = await connect({ name });
+// REPLICAS: 3 on a cluster; without it ensureTopology would scale the streams back to one replica.
+const bus = await connect({ name, topology: { replicas: Number(process.env['REPLICAS'] ?? 1) } });
 await bus.ensureTopology();
 let errors = 0;
 const supervisor = await runSupervisor({

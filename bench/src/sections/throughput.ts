@@ -47,7 +47,8 @@ export interface ThroughputRound {
   raw: BurstFigures;
 }
 
-async function burst(cluster: TroupeCluster, workflow: string, tasks: number): Promise<BurstFigures> {
+/** `tasks` tasks of `workflow` submitted at once, with the CPU and durable writes they took. */
+export async function burst(cluster: TroupeCluster, workflow: string, tasks: number): Promise<BurstFigures> {
   const before = await cluster.streams();
   const cpu0 = readCpu(cluster.cpuGroups());
   const b = await cluster.burst(workflow, tasks);

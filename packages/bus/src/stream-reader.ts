@@ -44,6 +44,9 @@ export interface StoredRecord<T> {
 export type StreamTail<T> = AsyncIterable<StoredRecord<T>> & { stop(): Promise<void> };
 
 /** Streams read as logs: bounded reads, tails that survive a server restart, and subject counts. */
+/** What a consumer's messages report when the consumer is gone from the server. */
+const LOST_CONSUMER = new Set(['heartbeats_missed', 'consumer_not_found', 'consumer_deleted']);
+
 export class StreamReader {
   constructor(
     private readonly js: JetStreamClient,
@@ -103,7 +106,17 @@ export class StreamReader {
       const created = await jsm.consumers.add(stream, config);
       const consumer = await js.consumers.get(stream, created.name);
       const messages = await consumer.consume({ max_messages: 256, idle_heartbeat: 5_000, expires: 30_000 });
+      void watchConsumer(messages);
       return { name: created.name, messages };
+    };
+    // On a cluster the (ephemeral, single-replica) consumer dies with its node while the client stays
+    // connected to another: its lost heartbeats, or the server saying it is gone, start the tail over too.
+    const watchConsumer = async (messages: Awaited<ReturnType<typeof open>>['messages']) => {
+      for await (const status of messages.status()) {
+        if (!LOST_CONSUMER.has(status.type)) continue;
+        if (messages === current.messages) startOver();
+        return;
+      }
     };
     let current = await open(readerConfig(filterSubject, options));
     const seen = new SeenIds();
@@ -114,10 +127,11 @@ export class StreamReader {
     let reconnected = false;
     // A restarted server has forgotten its ephemeral consumers, and the client would wait for heartbeats
     // that never come: after every reconnect the tail starts over after the last message it handed out.
-    const stopWatching = this.guard.onReconnect(() => {
+    const startOver = () => {
       reconnected = true;
       void current.messages.close().catch(() => undefined);
-    });
+    };
+    const stopWatching = this.guard.onReconnect(startOver);
     const reopen = async () => {
       void jsm.consumers.delete(stream, current.name).catch(() => undefined);
       const config =

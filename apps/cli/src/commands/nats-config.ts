@@ -12,6 +12,7 @@ export interface NatsConfigCommandOptions {
   roles: readonly string[];
   port?: number;
   clusterPort?: number;
+  monitorPort?: number;
   storeDir?: string;
   /** Write over an earlier configuration (new passwords). */
   force?: boolean;
@@ -42,6 +43,7 @@ export function natsConfigCommand(options: NatsConfigCommandOptions, printer: Pr
     storeDir: options.storeDir ?? join(out, 'data'),
     ...(options.port !== undefined ? { clientPort: options.port } : {}),
     ...(options.clusterPort !== undefined ? { clusterPort: options.clusterPort } : {}),
+    ...(options.monitorPort !== undefined ? { monitorPort: options.monitorPort } : {}),
   });
   for (const file of files) {
     const path = join(out, file.path);

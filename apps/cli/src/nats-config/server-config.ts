@@ -10,6 +10,8 @@ export interface ServerConfigOptions {
   roles: readonly string[];
   clientPort?: number;
   clusterPort?: number;
+  /** The HTTP monitoring port (`/healthz`, `/jsz`); none unless given. */
+  monitorPort?: number;
   /** Where each node keeps its JetStream files; `<storeDir>/<server name>`. */
   storeDir?: string;
   /** Passwords; random (24 bytes, base64url) by default. */
@@ -29,18 +31,21 @@ export interface NodeAddress {
   host: string;
   clientPort: number;
   clusterPort: number;
+  monitorPort: number | undefined;
 }
 
 /** The cluster's nodes: on one host each gets the next ports; on several hosts each uses the base ports. */
 export function nodeAddresses(options: ServerConfigOptions): NodeAddress[] {
   const clientPort = options.clientPort ?? 4222;
   const clusterPort = options.clusterPort ?? 6222;
+  const monitorPort = options.monitorPort;
   const oneHost = options.hosts.length === 1;
   return Array.from({ length: options.nodes }, (_, i) => ({
     name: `troupe-${i + 1}`,
     host: options.hosts[oneHost ? 0 : i]!,
     clientPort: oneHost ? clientPort + i : clientPort,
     clusterPort: oneHost ? clusterPort + i : clusterPort,
+    monitorPort: monitorPort === undefined || !oneHost ? monitorPort : monitorPort + i,
   }));
 }
 
@@ -73,7 +78,13 @@ cluster {
 # Start: nats-server -c ${node.name}.conf
 server_name: ${node.name}
 listen: ${q(`${node.host}:${node.clientPort}`)}
-
+${
+  node.monitorPort === undefined
+    ? ''
+    : `# Monitoring: /healthz, /jsz (JetStream: leaders, replicas current), /connz. Keep it off public networks.
+http: ${q(`${node.host}:${node.monitorPort}`)}
+`
+}
 jetstream {
   store_dir: ${q(`${storeDir}/${node.name}`)}
 ${SYNC_INTERVAL_NOTE}

@@ -5,6 +5,8 @@ export {
   findNatsServerBinary,
 } from './nats-server.js';
 export type { NatsServer, NatsCluster, NatsServerOptions } from './nats-server.js';
+export { createNetnsBridge, netnsAvailable } from './netns.js';
+export type { NetnsBridge } from './netns.js';
 export { freePort } from '../free-port.js';
 export { createSimulatedClock } from '../clock.js';
 export { spawnTs, tsNodeArgs, repoRoot } from './spawn-ts.js';

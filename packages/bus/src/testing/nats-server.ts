@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../free-port.js';
+import { createNetnsBridge } from './netns.js';
 
 const CANDIDATES = [
   'nats-server',
@@ -33,15 +34,17 @@ export function findNatsServerBinary(env: NodeJS.ProcessEnv = process.env): stri
 export interface NatsServerOptions {
   /** Extra lines of nats-server configuration. */
   config?: string;
+  /** Cluster membership, set by startNatsCluster: routes as ports on `host`, or `host:port`. */
+  cluster?: { name: string; port: number; routes: Array<number | string>; serverName: string };
   /**
    * A whole configuration to run instead (one `troupe nats-config` wrote); `port` must be the port it
    * listens on. Only the monitoring port is added (`-m`); the other options do not apply.
    */
   configFile?: string;
-  /** With `configFile`: the loopback address it listens on (default 127.0.0.1). */
+  /** The address to listen on (with `configFile`: the one it listens on); 127.0.0.1 by default. */
   host?: string;
-  /** Cluster membership, set by startNatsCluster. */
-  cluster?: { name: string; port: number; routes: number[]; serverName: string };
+  /** A network namespace to run the server in (`ip netns exec`), from createNetnsBridge. */
+  netns?: string;
   storeDir?: string;
   port?: number;
   monitorPort?: number;
@@ -107,28 +110,27 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const storeDir = options.storeDir ?? mkdtempSync(join(tmpdir(), 'troupe-nats-'));
   const port = options.port ?? (await freePort());
   const monitorPort = options.monitorPort ?? (await freePort());
-  // A given configuration's listen address is also where nats-server serves monitoring (`-m`).
-  const host = options.configFile ? (options.host ?? '127.0.0.1') : '127.0.0.1';
   const name = options.cluster?.serverName ?? `troupe-${port}`;
   const configPath = join(storeDir, `${name}.conf`);
+  const host = options.host ?? '127.0.0.1';
   const lines = [
     `server_name: ${name}`,
-    `listen: 127.0.0.1:${port}`,
-    `http: 127.0.0.1:${monitorPort}`,
+    `listen: ${host}:${port}`,
+    `http: ${host}:${monitorPort}`,
     `jetstream { store_dir: "${join(storeDir, name)}" }`,
     options.maxPayload ? `max_payload: ${options.maxPayload}` : '',
   ];
   if (options.cluster) {
     const c = options.cluster;
     lines.push(
-      `cluster { name: ${c.name}, listen: 127.0.0.1:${c.port}, routes: [${c.routes
-        .map((p) => `nats-route://127.0.0.1:${p}`)
+      `cluster { name: ${c.name}, listen: ${host}:${c.port}, routes: [${c.routes
+        .map((r) => `nats-route://${typeof r === 'number' ? `${host}:${r}` : r}`)
         .join(', ')}] }`,
     );
   }
   if (options.config) lines.push(options.config);
   if (!options.configFile) writeFileSync(configPath, lines.filter(Boolean).join('\n') + '\n');
-  const args = options.configFile
+  const serverArgs = options.configFile
     ? ['-c', options.configFile, '-m', String(monitorPort)]
     : ['-c', configPath];
 
@@ -145,7 +147,11 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   };
   const launch = async () => {
     output = '';
-    const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // `ip netns exec` execs the server in place: the child's pid is the server's, for kill().
+    const [command, args] = options.netns
+      ? ['ip', ['netns', 'exec', options.netns, bin, ...serverArgs]]
+      : [bin, serverArgs];
+    const proc = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     const keep = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-20_000);
@@ -207,7 +213,6 @@ export interface NatsCluster extends AsyncDisposable {
   readonly urls: string;
 }
 
-/** Starts a JetStream cluster of `size` nodes (3 by default) with routes on random ports. */
 /**
  * Starts the nodes of a cluster from configuration files (`troupe nats-config` wrote them) and waits until
  * JetStream has a quorum. Each node's `port` and `host` must be the ones its file listens on.
@@ -231,8 +236,14 @@ export async function startNatsClusterFromFiles(
   return { servers, urls: servers.map((s) => s.url).join(','), [Symbol.asyncDispose]: dispose };
 }
 
-export async function startNatsCluster(size = 3): Promise<NatsCluster> {
+/**
+ * Starts a JetStream cluster of `size` nodes (3 by default) with routes on random ports; with `netns`, each
+ * node in a network namespace of its own (createNetnsBridge), reached over a veth pair.
+ */
+export async function startNatsCluster(size = 3, options: { netns?: boolean } = {}): Promise<NatsCluster> {
   const storeDir = mkdtempSync(join(tmpdir(), 'troupe-nats-cluster-'));
+  const bridge = options.netns ? createNetnsBridge(size) : undefined;
+  const hostOf = (i: number) => bridge?.namespaces[i]!.ip ?? '127.0.0.1';
   const clusterPorts: number[] = [];
   for (let i = 0; i < size; i++) clusterPorts.push(await freePort());
   const name = `troupe-test-${clusterPorts[0]}`;
@@ -240,7 +251,14 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
     clusterPorts.map((port, i) =>
       startNatsServer({
         storeDir,
-        cluster: { name, port, routes: clusterPorts.filter((p) => p !== port), serverName: `n${i + 1}` },
+        host: hostOf(i),
+        ...(bridge ? { netns: bridge.namespaces[i]!.name } : {}),
+        cluster: {
+          name,
+          port,
+          routes: clusterPorts.flatMap((p, j) => (j === i ? [] : [`${hostOf(j)}:${p}`])),
+          serverName: `n${i + 1}`,
+        },
       }),
     ),
   );
@@ -248,6 +266,7 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
   const dispose = async () => {
     await Promise.all(servers.map((s) => s[Symbol.asyncDispose]()));
     rmSync(storeDir, { recursive: true, force: true });
+    bridge?.dispose();
   };
   try {
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
