@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Buckets, BusErrorCode, connect, newTaskId, subjects, type Bus } from '@troupe/bus';
 import {
@@ -16,19 +15,12 @@ import {
 } from '@troupe/bus/testing';
 import { startApi } from '@troupe/api';
 import { createClient } from '@troupe/client';
-import { runCli } from '../apps/cli/src/index.js';
+import { runCaptured } from '../apps/cli/src/__tests__/run-captured.js';
 import { fixture, followTaskEnds, readTask, submitTask } from './fixtures/troupe.js';
 
 const ROLES = ['planner', 'researcher', 'analyst', 'drafter', 'reviewer'];
 
-/** Runs the CLI in this process; resolves to its exit code and what it printed. */
-async function cli(argv: string[]): Promise<{ code: number; out: string }> {
-  const stdout = new PassThrough();
-  let out = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  const code = await runCli(argv, { stdout, stderr: new PassThrough(), env: {} });
-  return { code, out };
-}
+const cli = runCaptured;
 
 /** A user's env file (`users/<name>.env`) as an object. */
 function readEnvFile(path: string): Record<string, string> {

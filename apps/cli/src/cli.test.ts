@@ -1,25 +1,8 @@
 import { createServer } from 'node:net';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './cli.js';
-import type { CliIo } from './io.js';
+import { runCaptured } from './__tests__/run-captured.js';
 
-function captureIo(env: Record<string, string | undefined> = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const io: CliIo = { stdout, stderr, env };
-  return { io, out: () => out, err: () => err };
-}
-
-async function run(args: string[], env?: Record<string, string | undefined>) {
-  const c = captureIo(env);
-  const code = await runCli(args, c.io);
-  return { code, stdout: c.out(), stderr: c.err() };
-}
+const run = runCaptured;
 
 /** A port nothing listens on (taken from the system, then released). */
 async function closedPort(): Promise<number> {

@@ -1,9 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from './cli.js';
+import { runCaptured } from './__tests__/run-captured.js';
 import { childConnectionEnv, connectOptionsOf, resolveConnection } from './connection-options.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'troupe-connection-flags-'));
@@ -15,16 +14,7 @@ const file = (name: string, text = 'x') => {
 };
 const SEED = 'SUAMLK2ZNL35WSMW37E7UD4VZ7ELPKW7DHC3BWBSD2GCZ7IUQQXZIORRBU';
 
-async function run(args: string[], env: Record<string, string | undefined> = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await runCli(args, { stdout, stderr, env });
-  return { code, stdout: out, stderr: err };
-}
+const run = runCaptured;
 
 describe('connection flags', () => {
   it('every process that connects takes them, and the help says to keep secrets in the environment', async () => {

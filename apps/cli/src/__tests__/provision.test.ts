@@ -1,22 +1,15 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { startNatsServer } from '@troupe/bus/testing';
-import { runCli } from '../cli.js';
+import { runCaptured } from './run-captured.js';
 
-async function cli(argv: string[]): Promise<{ code: number; out: string }> {
-  const stdout = new PassThrough();
-  let out = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  const code = await runCli(argv, { stdout, stderr: new PassThrough(), env: {} });
-  return { code, out };
-}
+const cli = runCaptured;
 
 describe('troupe provision', () => {
   it('creates every piece once, with the work consumers of the built-in roles and --roles, then updates', async () => {
     await using server = await startNatsServer();
     const first = await cli(['provision', '--nats', server.url, '--roles', 'translator', '--json']);
     expect(first.code).toBe(0);
-    const report = JSON.parse(first.out) as { created: string[]; updated: string[]; replicas: number };
+    const report = JSON.parse(first.stdout) as { created: string[]; updated: string[]; replicas: number };
     expect(report.replicas).toBe(1);
     expect(report.updated).toEqual([]);
     expect(report.created).toEqual(
@@ -31,8 +24,8 @@ describe('troupe provision', () => {
     );
     const again = await cli(['provision', '--nats', server.url, '--roles', 'translator']);
     expect(again.code).toBe(0);
-    expect(again.out).toMatch(/^provisioned with 1 replica\n/);
-    expect(again.out).not.toMatch(/created/);
-    expect(again.out).toMatch(/updated consumer TROUPE_WORK\/work-translator/);
+    expect(again.stdout).toMatch(/^provisioned with 1 replica\n/);
+    expect(again.stdout).not.toMatch(/created/);
+    expect(again.stdout).toMatch(/updated consumer TROUPE_WORK\/work-translator/);
   });
 });

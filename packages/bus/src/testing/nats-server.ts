@@ -220,20 +220,7 @@ export interface NatsCluster extends AsyncDisposable {
 export async function startNatsClusterFromFiles(
   nodes: ReadonlyArray<{ configFile: string; port: number; host: string; storeDir: string }>,
 ): Promise<NatsCluster> {
-  const started = await Promise.allSettled(nodes.map((n) => startNatsServer(n)));
-  const servers = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-  const dispose = async () => {
-    await Promise.all(servers.map((s) => s[Symbol.asyncDispose]()));
-  };
-  try {
-    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    await waitForJetStreamQuorum(servers);
-  } catch (err) {
-    await dispose();
-    throw err;
-  }
-  return { servers, urls: servers.map((s) => s.url).join(','), [Symbol.asyncDispose]: dispose };
+  return formCluster(await Promise.allSettled(nodes.map((n) => startNatsServer(n))));
 }
 
 /**
@@ -262,26 +249,34 @@ export async function startNatsCluster(size = 3, options: { netns?: boolean } = 
       }),
     ),
   );
+  return formCluster(started, () => {
+    rmSync(storeDir, { recursive: true, force: true });
+    bridge?.dispose();
+  });
+}
+
+/**
+ * The cluster of the nodes that started, once JetStream has a quorum. Nodes that started do not outlive a
+ * cluster that never formed: they are stopped and `cleanUp` runs, as on dispose.
+ */
+async function formCluster(
+  started: ReadonlyArray<PromiseSettledResult<NatsServer>>,
+  cleanUp: () => void = () => undefined,
+): Promise<NatsCluster> {
   const servers = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const dispose = async () => {
     await Promise.all(servers.map((s) => s[Symbol.asyncDispose]()));
-    rmSync(storeDir, { recursive: true, force: true });
-    bridge?.dispose();
+    cleanUp();
   };
   try {
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     await waitForJetStreamQuorum(servers);
   } catch (err) {
-    // Nodes that started do not outlive a cluster that never formed.
     await dispose();
     throw err;
   }
-  return {
-    servers,
-    urls: servers.map((s) => s.url).join(','),
-    [Symbol.asyncDispose]: dispose,
-  };
+  return { servers, urls: servers.map((s) => s.url).join(','), [Symbol.asyncDispose]: dispose };
 }
 
 /**

@@ -1,17 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { StepInstance } from '../workflow/context.js';
+import { stepInstance } from '../workflow/testing/step-instance.js';
 import { compactRecord, expandRecord, outputRevisions } from './output-refs.js';
 import type { TaskRecord } from './task-record.js';
 
-const instance = (key: string, output?: unknown): StepInstance => ({
-  key,
-  step: key,
-  round: 1,
-  status: output === undefined ? 'dispatched' : 'succeeded',
-  attempt: 1,
-  failures: 0,
-  ...(output === undefined ? {} : { output }),
-});
+const instance = stepInstance;
 
 const record = (instances: StepInstance[]): TaskRecord => ({
   v: 1,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Buckets, systemClock } from '@troupe/bus';
 import { startTestBus } from '@troupe/bus/testing';
 import type { StepInstance } from '../workflow/context.js';
+import { stepInstance } from '../workflow/testing/step-instance.js';
 import { TaskRecordSchema, type TaskRecord } from './task-record.js';
 import { createTaskStore, endedRecord } from './task-store.js';
 
@@ -64,15 +65,7 @@ describe('TaskStore on a real nats-server', () => {
     await t.bus.ensureTopology();
     const tasks = await t.bus.kv(Buckets.Tasks, TaskRecordSchema);
     const writer = createTaskStore({ tasks, clock: systemClock, supervisorId: 'a' });
-    const step = (key: string, output?: unknown): StepInstance => ({
-      key,
-      step: key,
-      round: 1,
-      status: output === undefined ? 'dispatched' : 'succeeded',
-      attempt: 1,
-      failures: 0,
-      ...(output === undefined ? {} : { output }),
-    });
+    const step = stepInstance;
     const running = (instances: StepInstance[], seq: number): TaskRecord => ({
       ...queued,
       status: 'running',
