@@ -1,3 +1,4 @@
+import { nkeys } from '@nats-io/nats-core';
 import { describe, expect, it } from 'vitest';
 import { BusErrorCode, connect, type BusOptions } from '@troupe/bus';
 import { makeTlsCertificates, startNatsServer } from '@troupe/bus/testing';
@@ -36,6 +37,18 @@ describe('connecting with credentials and TLS', () => {
     await using server = await startNatsServer({ config: 'authorization { token: "t0ken-abc" }' });
     await connectsWith({ servers: server.url, token: 't0ken-abc' });
     await refused({ servers: server.url, token: 'nope' });
+  });
+
+  it('an NKey: its seed connects as the user the server knows by the public key; another seed is refused', async () => {
+    const user = nkeys.createUser();
+    const stranger = nkeys.createUser();
+    const seedOf = (kp: typeof user) => new TextDecoder().decode(kp.getSeed());
+    await using server = await startNatsServer({
+      config: `authorization { users: [ { nkey: "${user.getPublicKey()}" } ] }`,
+    });
+    await connectsWith({ servers: server.url, nkeySeed: seedOf(user) });
+    await refused({ servers: server.url, nkeySeed: seedOf(stranger) });
+    await refused({ servers: server.url });
   });
 
   it('TLS with client verification: the CA and a client certificate connect; without the certificate, or trusting another CA, it is refused', async () => {
