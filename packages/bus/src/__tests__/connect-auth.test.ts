@@ -1,7 +1,7 @@
 import { nkeys } from '@nats-io/nats-core';
 import { describe, expect, it } from 'vitest';
 import { BusErrorCode, connect, type BusOptions } from '@troupe/bus';
-import { makeTlsCertificates, startNatsServer } from '@troupe/bus/testing';
+import { makeTlsCertificates, makeUserCreds, startNatsServer } from '@troupe/bus/testing';
 
 /** Connects, checks the connection works end to end (JetStream answers), closes. */
 async function connectsWith(options: BusOptions): Promise<void> {
@@ -48,6 +48,14 @@ describe('connecting with credentials and TLS', () => {
     });
     await connectsWith({ servers: server.url, nkeySeed: seedOf(user) });
     await refused({ servers: server.url, nkeySeed: seedOf(stranger) });
+    await refused({ servers: server.url });
+  });
+
+  it('a .creds file (user JWT and seed) of an account the server trusts connects; one of an unknown account is refused', async () => {
+    using creds = makeUserCreds();
+    await using server = await startNatsServer({ config: creds.serverConfig });
+    await connectsWith({ servers: server.url, credsFile: creds.credsFile });
+    await refused({ servers: server.url, credsFile: creds.strangerCredsFile });
     await refused({ servers: server.url });
   });
 

@@ -20,4 +20,5 @@ export type { TestBus } from './test-bus.js';
 export { natsHandles, natsHeaders } from './nats-handles.js';
 export type { NatsHandles } from './nats-handles.js';
 export { makeTlsCertificates } from './tls-certificates.js';
+export { makeUserCreds, type UserCreds } from './user-creds.js';
 export type { TlsCertificates } from './tls-certificates.js';
