@@ -3,6 +3,7 @@ import { credsAuthenticator, nkeyAuthenticator, type NatsConnection } from '@nat
 import { connect as natsConnect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Bus } from './bus.js';
+import { retryWhileUnavailable } from './retry-while-unavailable.js';
 import { systemClock, type Clock } from './clock.js';
 import { BusError, BusErrorCode } from './errors.js';
 import { readCredsFile, resolveConnectOptions, type ConnectOptions } from './options.js';
@@ -54,7 +55,8 @@ export async function connect(options: BusOptions = {}): Promise<Bus> {
     );
   }
   const js = jetstream(nc, { timeout: 10_000 });
-  const jsm = await jetstreamManager(nc, { timeout: 10_000 });
+  // A cluster that is still electing its leaders answers after a while: wait for it, then fail.
+  const jsm = await retryWhileUnavailable(() => jetstreamManager(nc, { timeout: 10_000 }), { attempts: 3 });
   return new Bus(
     { nc, js, jsm },
     { clock: clock ?? systemClock, topology: topology ?? {}, drainTimeoutMs: o.drainTimeoutMs },

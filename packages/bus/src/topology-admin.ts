@@ -1,6 +1,7 @@
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { Kvm, type KvOptions } from '@nats-io/kv';
 import { Objm } from '@nats-io/obj';
+import { retryWhileUnavailable } from './retry-while-unavailable.js';
 import {
   Buckets,
   Consumers,
@@ -107,6 +108,10 @@ export class TopologyAdmin {
    * server keeps working unprovisioned); when the server refuses, it fails with TOPOLOGY_MISSING.
    */
   async prepare(roles: readonly string[] = []): Promise<void> {
+    return retryWhileUnavailable(() => this.prepareOnce(roles));
+  }
+
+  private async prepareOnce(roles: readonly string[]): Promise<void> {
     const missing = await this.missing(roles);
     if (missing.length === 0) return;
     try {
@@ -120,6 +125,10 @@ export class TopologyAdmin {
 
   /** A role's work consumer, checked first and created only when missing (see `prepare`). */
   async prepareWorkConsumer(role: string): Promise<void> {
+    return retryWhileUnavailable(() => this.prepareWorkConsumerOnce(role));
+  }
+
+  private async prepareWorkConsumerOnce(role: string): Promise<void> {
     const missing = await this.missing([role]).then((m) =>
       m.filter((p) => p.consumer === Consumers.work(role)),
     );

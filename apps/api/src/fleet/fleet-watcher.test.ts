@@ -27,7 +27,14 @@ describe('FleetWatcher on a real nats-server', () => {
     const kv = await bus.kv(Buckets.Agents, HeartbeatSchema);
     const clock = createSimulatedClock(1_000_000);
     await kv.put('a', heartbeat('a', clock.now()));
-    const rates = new FleetRates();
+    // The heartbeats the watcher hands to the rates, as `key:handled`.
+    const recorded: string[] = [];
+    const rates = new (class extends FleetRates {
+      override record(key: string, heartbeat: Heartbeat): void {
+        recorded.push(`${key}:${heartbeat.handled}`);
+        super.record(key, heartbeat);
+      }
+    })();
     const errors: unknown[] = [];
     const watcher = createFleetWatcher({
       bus,
@@ -57,6 +64,8 @@ describe('FleetWatcher on a real nats-server', () => {
     await kv.delete('a');
     await kv.put('b', heartbeat('b', clock.now()));
     await kv.put('c', heartbeat('c', clock.now() - 5_000));
+    // The bucket keeps one revision per key: a second put before the watch delivered the first replaces it.
+    await expect.poll(() => recorded, WAIT).toContain('c:0');
     await kv.put('c', heartbeat('c', clock.now(), 5));
     // The watch hands changes out in order: once the rates know the last one, the watcher has seen them all.
     await expect.poll(() => rates.perMinute('c', clock.now()), WAIT).toBe(60);
