@@ -146,7 +146,7 @@ export class TypedKv<T> {
       if (last && (last.operation === 'DEL' || last.operation === 'PURGE')) {
         return this.writeOver(key, body, last.revision);
       }
-      throw new BusError(BusErrorCode.CasConflict, `${this.bucket}/${key} exists already`, { cause: err });
+      throw err;
     }
   }
 

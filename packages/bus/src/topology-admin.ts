@@ -112,15 +112,10 @@ export class TopologyAdmin {
   }
 
   private async prepareOnce(roles: readonly string[]): Promise<void> {
-    const missing = await this.missing(roles);
-    if (missing.length === 0) return;
-    try {
+    await this.createMissing(await this.missing(roles), async () => {
       await this.ensure();
       await Promise.all(roles.map((role) => this.ensureWorkConsumer(role)));
-    } catch (err) {
-      if (isPermissionViolation(err)) throw topologyMissingError(missing, err);
-      throw err;
-    }
+    });
   }
 
   /** A role's work consumer, checked first and created only when missing (see `prepare`). */
@@ -129,12 +124,18 @@ export class TopologyAdmin {
   }
 
   private async prepareWorkConsumerOnce(role: string): Promise<void> {
-    const missing = await this.missing([role]).then((m) =>
-      m.filter((p) => p.consumer === Consumers.work(role)),
+    const missing = await this.missing([role]);
+    await this.createMissing(
+      missing.filter((p) => p.consumer === Consumers.work(role)),
+      () => this.ensureWorkConsumer(role),
     );
+  }
+
+  /** Creates nothing when nothing is missing; a refusal to create becomes TOPOLOGY_MISSING naming it all. */
+  private async createMissing(missing: TopologyPiece[], create: () => Promise<void>): Promise<void> {
     if (missing.length === 0) return;
     try {
-      await this.ensureWorkConsumer(role);
+      await create();
     } catch (err) {
       if (isPermissionViolation(err)) throw topologyMissingError(missing, err);
       throw err;

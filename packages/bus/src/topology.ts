@@ -7,7 +7,7 @@ import {
   type JetStreamManager,
   type StreamConfig,
 } from '@nats-io/jetstream';
-import { pause } from './clock.js';
+import { retryWhile } from './retry-while-unavailable.js';
 import { BusError, BusErrorCode } from './errors.js';
 import { journal } from './journal.js';
 import { Consumers, Streams } from './names.js';
@@ -164,16 +164,8 @@ function isAlreadyInUse(err: unknown): boolean {
  * of two processes creating the same stream together, one can be told "subjects overlap with an existing
  * stream" (or "already in use") about the stream the other is still registering.
  */
-export async function retryCreateRace<T>(create: () => Promise<T>): Promise<T> {
-  const attempts = 5;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await create();
-    } catch (err) {
-      if (attempt >= attempts || !isCreateRace(err)) throw err;
-      await pause(10 * 2 ** attempt);
-    }
-  }
+export function retryCreateRace<T>(create: () => Promise<T>): Promise<T> {
+  return retryWhile(isCreateRace, create, { attempts: 5, delayMs: (attempt) => 10 * 2 ** attempt });
 }
 
 function isCreateRace(err: unknown): boolean {
