@@ -17,6 +17,7 @@ import { WritePathLimits, writePathTargets } from './src/targets.js';
 import { runBusFloor } from './src/sections/bus-floor.js';
 import { PIPELINE_STEPS } from './src/step-work.js';
 import { startTroupeCluster } from './src/troupe-harness.js';
+import { DEFAULT_WARM_UP } from './src/warm-up.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -34,7 +35,12 @@ await Promise.all(
     cluster.startAgent(`agent-${step}-1`, { role: offlineRole(step), raw: { role: rawRole(step), step } }),
   ),
 );
-const hop = await runHopLatency(cluster, { tasks: 200, warmUp: 20, warmUpBurst: 200, roundTripP50: 0.24 });
+const hop = await runHopLatency(cluster, {
+  tasks: 200,
+  warmUp: 20,
+  warmUpBursts: DEFAULT_WARM_UP,
+  roundTripP50: 0.24,
+});
 for (const [name, r] of [
   ['runAgent', hop.offline],
   ['bare host', hop.raw],
@@ -52,7 +58,12 @@ for (const table of formatHopTimeline(hop, {
   legs: 'A hop leg by leg (ms)',
 }))
   log(table);
-const burst = await runThroughputRound(cluster, { agentsPerRole: 1, tasks: 500, warmUp: 200, repeats: 1 });
+const burst = await runThroughputRound(cluster, {
+  agentsPerRole: 1,
+  tasks: 500,
+  warmUp: DEFAULT_WARM_UP,
+  repeats: 1,
+});
 for (const [name, b] of [
   ['runAgent', burst.offline],
   ['bare host', burst.raw],
@@ -73,7 +84,7 @@ log(
     `bare host ${waiting.one.raw.steadyTasksPerSec} → ${waiting.two.raw.steadyTasksPerSec} (${waiting.scaling.raw}×) ` +
     'with 1 → 2 agents per role',
 );
-const floor = await runBusFloor(pool, { tasks: 200, warmUp: 200, burst: 500, repeats: 1 });
+const floor = await runBusFloor(pool, { tasks: 200, warmUp: DEFAULT_WARM_UP, burst: 500, repeats: 1 });
 log(
   `bus floor (the hop on bare nats.js): task p50 ${floor.latency.p50} p99 ${floor.latency.p99} ms; ` +
     `${floor.burst.tasksPerSec} tasks/s; CPU ms/task ${JSON.stringify(floor.burst.cpuMsPerTask)}`,

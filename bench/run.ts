@@ -42,6 +42,7 @@ import { currentTargets, peerRatioRows } from './src/current-figures.js';
 import { readBenchResults, readPreviousParkedCost } from './src/results.js';
 import { WritePathLimits, type Target } from './src/targets.js';
 import { startTroupeCluster } from './src/troupe-harness.js';
+import { DEFAULT_WARM_UP, scaledWarmUp } from './src/warm-up.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -59,7 +60,8 @@ const N = {
   jsBurst: scale(20_000),
   latencyTasks: scale(300),
   latencyWarmUp: 20,
-  warmUpBurst: scale(200),
+  /** Untimed bursts before each system's timed runs, until their rates settle: the same rule for all. */
+  warmUp: args.quick ? scaledWarmUp(DEFAULT_WARM_UP, 0.2) : DEFAULT_WARM_UP,
   burst: scale(500),
   fanOutSingle: scale(40),
   fanOutTasks: scale(20),
@@ -71,7 +73,6 @@ const N = {
   parked: scale(1_000),
   /** Parked and decided untimed by each new supervisor before its figures count (JIT warm-up). */
   parkWarmUp: scale(500),
-  peerWarmUp: scale(500),
   repeats: args.quick ? 1 : 3,
   dashboardRuns: args.quick ? 1 : 3,
   dashboardLiveMs: args.quick ? 2_000 : 5_000,
@@ -234,7 +235,7 @@ const troupe = await (async () => {
   const hop = await runHopLatency(cluster, {
     tasks: N.latencyTasks,
     warmUp: N.latencyWarmUp,
-    warmUpBurst: N.warmUpBurst,
+    warmUpBursts: N.warmUp,
     roundTripP50: baseline.requestReply.p50,
   });
   save('hop-latency', hop);
@@ -282,15 +283,14 @@ const troupe = await (async () => {
   const one = await runThroughputRound(cluster, {
     agentsPerRole: 1,
     tasks: N.burst,
-    warmUp: N.warmUpBurst,
+    warmUp: N.warmUp,
     repeats: N.repeats,
   });
   const extra = await agentsFor(2);
-  // The new processes have seen no work yet: a longer warm-up.
   const two = await runThroughputRound(cluster, {
     agentsPerRole: 2,
     tasks: N.burst,
-    warmUp: 2 * N.warmUpBurst,
+    warmUp: N.warmUp,
     repeats: N.repeats,
   });
   await Promise.all(extra.map((c) => cluster.stopChild(c)));
@@ -518,7 +518,7 @@ const troupe = await (async () => {
   const colocated = await runThroughputRound(cluster, {
     agentsPerRole: 1,
     tasks: N.burst,
-    warmUp: 2 * N.warmUpBurst,
+    warmUp: N.warmUp,
     repeats: N.repeats,
   });
   save('throughput-colocated', colocated);
@@ -538,12 +538,12 @@ const troupe = await (async () => {
 })();
 
 // 6. Peers ----------------------------------------------------------------------------------------------
-const peerOptions = { tasks: N.latencyTasks, warmUp: N.peerWarmUp, burst: N.burst, repeats: N.repeats };
+const peerOptions = { tasks: N.latencyTasks, warmUp: N.warmUp, burst: N.burst, repeats: N.repeats };
 const peers: PeerFigures[] = [
-  await runBusFloor(pool, { ...peerOptions, warmUp: N.warmUpBurst }),
+  await runBusFloor(pool, peerOptions),
   await runLanggraph(pool, { checkpointer: 'memory', ...peerOptions }),
   await runLanggraph(pool, { checkpointer: 'sqlite', ...peerOptions }),
-  await runBullmq(pool, { ...peerOptions, warmUp: N.warmUpBurst, redisPort }),
+  await runBullmq(pool, { ...peerOptions, redisPort }),
 ];
 const troupeRows: PeerFigures[] = [
   {

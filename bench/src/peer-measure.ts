@@ -1,10 +1,13 @@
 import { cpuPer, measureLoad, readCpu, type CpuGroups, type LoadReading } from './cpu-time.js';
 import { BenchError, BenchErrorCode } from './errors.js';
 import { round, summarise, type LatencySummary } from './stats.js';
+import { warmUntilSteady, type WarmUpReport, type WarmUpRule } from './warm-up.js';
 
 export interface PeerFigures {
   system: string;
   latency: LatencySummary;
+  /** The bursts run before the timed ones, until the rates settled. */
+  warmUp?: WarmUpReport;
   /** What the one-task-at-a-time loop cost the machine (measured where the processes are ours). */
   closedLoopLoad?: LoadReading;
   burst: {
@@ -29,7 +32,7 @@ export interface PeerMeasureOptions {
   system: string;
   /** Closed-loop tasks (one at a time) for the latency figures. */
   tasks: number;
-  warmUp: number;
+  warmUp: WarmUpRule;
   burst: number;
   repeats: number;
   /** The processes whose CPU counts, by group. */
@@ -44,7 +47,7 @@ export function medianRun<T extends { tasksPerSec: number }>(runs: readonly T[])
 }
 
 /**
- * The peers' shared measurement, the same as Troupe's: a warm-up burst, `tasks` one at a time (latency, and
+ * The peers' shared measurement, the same as Troupe's: warm-up bursts until the rates settle, `tasks` one at a time (latency, and
  * what the closed loop costs the machine), then `repeats` bursts of `burst` tasks at once (throughput and CPU
  * per task; the median run counts).
  */
@@ -67,7 +70,7 @@ export async function measurePeerPipeline(o: PeerMeasureOptions): Promise<PeerFi
     return { wallMs, latencies: times.map((at, i) => at - tasks[i]!.submittedAt) };
   };
 
-  await burst(o.warmUp);
+  const warmUp = await warmUntilSteady(async (n) => (n / (await burst(n)).wallMs) * 1000, o.warmUp);
   const { result: samples, load: closedLoopLoad } = await measureLoad(o.groups, o.tasks, async () => {
     const latencies: number[] = [];
     for (let i = 0; i < o.tasks; i++) {
@@ -90,5 +93,5 @@ export async function measurePeerPipeline(o: PeerMeasureOptions): Promise<PeerFi
       cpuMsPerTask: cpuPer(cpu0, cpu1, o.burst),
     });
   }
-  return { system: o.system, latency: summarise(samples), closedLoopLoad, burst: medianRun(runs) };
+  return { system: o.system, latency: summarise(samples), warmUp, closedLoopLoad, burst: medianRun(runs) };
 }

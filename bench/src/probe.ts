@@ -22,7 +22,12 @@ export const ProbeCommandSchema = z.discriminatedUnion('cmd', [
   z.object({ cmd: z.literal('memory') }),
   z.object({ cmd: z.literal('counters') }),
   z.object({ cmd: z.literal('gc'), reset: z.boolean().default(false) }),
-  z.object({ cmd: z.literal('timeline'), reset: z.boolean().default(false) }),
+  z.object({
+    cmd: z.literal('timeline'),
+    reset: z.boolean().default(false),
+    /** Listen to the timeline marks after this read (true) or stop (false); unchanged when left out. */
+    listen: z.boolean().optional(),
+  }),
   z.object({ cmd: z.literal('profile-start'), intervalUs: z.number().int().positive().default(500) }),
   z.object({ cmd: z.literal('profile-stop'), path: z.string().min(1) }),
 ]);
@@ -187,8 +192,11 @@ export async function serveProbe(
         if (command.reset) gc = { count: 0, totalMs: 0, maxMs: 0, long: 0, longByKind: {} };
         return stats;
       }
-      case 'timeline':
-        return timeline.read(command.reset);
+      case 'timeline': {
+        const read = timeline.read(command.reset);
+        if (command.listen !== undefined) timeline.listen(command.listen);
+        return read;
+      }
       case 'profile-start': {
         if (profiling) throw new Error('a profile is already running');
         await session.post('Profiler.enable');

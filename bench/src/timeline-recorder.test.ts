@@ -5,6 +5,7 @@ import { recordTimeline } from './timeline-recorder.js';
 describe('recordTimeline', () => {
   it('keeps the phases of messages handled alone, by group, and leaves out overlapping ones', () => {
     const recorder = recordTimeline();
+    recorder.listen(true);
     const storedAt = performance.timeOrigin + performance.now() - 0.5;
     // Alone: an assignment for role a, then a result.
     markTimeline('received', { subject: 'troupe.work.a', storedAt });
@@ -39,5 +40,20 @@ describe('recordTimeline', () => {
     expect(messages[0]!.storedAt).toBe(storedAt);
     expect(messages[0]!.sentAt).toBeGreaterThanOrEqual(messages[0]!.receivedAt);
     expect(recorder.read(false)).toEqual({ phases: {}, messages: [] });
+    recorder.listen(false);
+  });
+
+  it('records nothing while it does not listen', () => {
+    const recorder = recordTimeline();
+    markTimeline('received', { subject: 'troupe.work.a' });
+    markTimeline('handled', { subject: 'troupe.work.a' });
+    expect(recorder.read(true)).toEqual({ phases: {}, messages: [] });
+    recorder.listen(true);
+    markTimeline('received', { subject: 'troupe.work.a' });
+    markTimeline('handled', { subject: 'troupe.work.a' });
+    recorder.listen(false);
+    markTimeline('received', { subject: 'troupe.work.a' });
+    markTimeline('handled', { subject: 'troupe.work.a' });
+    expect(recorder.read(true).messages).toHaveLength(1);
   });
 });

@@ -13,11 +13,12 @@ import {
 } from '@langchain/langgraph';
 import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
 import { summarise } from '../stats.js';
+import { DEFAULT_WARM_UP, warmUntilSteady, type WarmUpRule } from '../warm-up.js';
 import { firstPayload, PIPELINE_STEPS, stepWork, type StepPayload } from '../step-work.js';
 
 const checkpointerKind = process.env['CHECKPOINTER'] ?? 'memory';
 const tasks = Number(process.env['TASKS'] ?? 300);
-const warmUp = Number(process.env['WARMUP'] ?? 50);
+const warmUpRule = JSON.parse(process.env['WARMUP'] ?? JSON.stringify(DEFAULT_WARM_UP)) as WarmUpRule;
 const burstSize = Number(process.env['BURST'] ?? 500);
 const repeats = Number(process.env['REPEATS'] ?? 3);
 
@@ -50,7 +51,11 @@ const runTask = async () => {
 };
 
 try {
-  for (let i = 0; i < warmUp; i++) await runTask();
+  const warmUp = await warmUntilSteady(async (n) => {
+    const start = performance.now();
+    await Promise.all(Array.from({ length: n }, runTask));
+    return (n / (performance.now() - start)) * 1000;
+  }, warmUpRule);
   const samples: number[] = [];
   for (let i = 0; i < tasks; i++) {
     const t = performance.now();
@@ -80,7 +85,7 @@ try {
     });
   }
   process.stdout.write(
-    `result ${JSON.stringify({ checkpointer: checkpointerKind, latency: summarise(samples), runs })}\n`,
+    `result ${JSON.stringify({ checkpointer: checkpointerKind, latency: summarise(samples), warmUp, runs })}\n`,
   );
 } finally {
   if (checkpointer instanceof SqliteSaver) checkpointer.db.close();

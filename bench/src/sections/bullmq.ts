@@ -2,6 +2,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { childScript, type ProcessPool } from '../process-pool.js';
 import { firstPayload, PIPELINE_STEPS } from '../step-work.js';
+import type { WarmUpRule } from '../warm-up.js';
 import { measurePeerPipeline, type PeerFigures, type PeerTask } from '../peer-measure.js';
 
 async function redisServerPid(port: number): Promise<number> {
@@ -19,7 +20,7 @@ async function redisServerPid(port: number): Promise<number> {
  */
 export async function runBullmq(
   pool: ProcessPool,
-  o: { tasks: number; warmUp: number; burst: number; repeats: number; redisPort: number },
+  o: { tasks: number; warmUp: WarmUpRule; burst: number; repeats: number; redisPort: number },
 ): Promise<PeerFigures> {
   const prefix = `troupe-bench-${process.pid}-${Date.now()}`;
   const connection = { host: '127.0.0.1', port: o.redisPort, maxRetriesPerRequest: null };

@@ -3,6 +3,7 @@ import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType } 
 import { Kvm } from '@nats-io/kv';
 import { startNatsServer } from '@troupe/bus/testing';
 import { FLOOR, type FloorMessage } from '../bus-floor-protocol.js';
+import type { WarmUpRule } from '../warm-up.js';
 import { measurePeerPipeline, type PeerFigures, type PeerTask } from '../peer-measure.js';
 import { childScript, type ProcessPool } from '../process-pool.js';
 import { firstPayload, PIPELINE_STEPS } from '../step-work.js';
@@ -14,7 +15,7 @@ import { firstPayload, PIPELINE_STEPS } from '../step-work.js';
  */
 export async function runBusFloor(
   pool: ProcessPool,
-  o: { tasks: number; warmUp: number; burst: number; repeats: number },
+  o: { tasks: number; warmUp: WarmUpRule; burst: number; repeats: number },
 ): Promise<PeerFigures> {
   await using server = await startNatsServer();
   const nc = await connect({ servers: server.url, noAsyncTraces: true });

@@ -8,6 +8,7 @@ import { round, summarise, type LatencySummary } from '../stats.js';
 import { PIPELINE_STEPS, type PipelineStep } from '../step-work.js';
 import type { TaskSample, TroupeCluster } from '../troupe-harness.js';
 import { natsHandles } from '@troupe/bus/testing';
+import { warmUntilSteady, type WarmUpRule } from '../warm-up.js';
 
 /**
  * Where a closed-loop task's time goes, from when its messages pass through the server (median over the
@@ -78,13 +79,14 @@ function breakdownOf(cluster: TroupeCluster, samples: readonly TaskSample[]): Ho
  */
 export async function runHopLatency(
   cluster: TroupeCluster,
-  o: { tasks: number; warmUp: number; warmUpBurst: number; roundTripP50: number },
+  o: { tasks: number; warmUp: number; warmUpBursts: WarmUpRule; roundTripP50: number },
 ): Promise<HopLatencyResult> {
   const processes = [...cluster.supervisors, ...cluster.agents].map((c) => c.name);
-  const timelines = (reset: boolean) =>
+  /** Each process's timeline since the last call, reset; its recorder then listens or stops. */
+  const timelines = (listen: boolean) =>
     Promise.all(
       processes.map((name) =>
-        askProbe(natsHandles(cluster.bus).nc, name, { cmd: 'timeline', reset }, TimelineSchema),
+        askProbe(natsHandles(cluster.bus).nc, name, { cmd: 'timeline', reset: true, listen }, TimelineSchema),
       ),
     );
   const measure = async (
@@ -92,7 +94,7 @@ export async function runHopLatency(
     roleOf: (step: PipelineStep) => string,
   ): Promise<PipelineLatency> => {
     // JIT warm-up of every process on the path, then a few tasks alone before the timed ones.
-    await cluster.burst(workflow, o.warmUpBurst);
+    await warmUntilSteady(async (n) => (await cluster.burst(workflow, n)).tasksPerSec, o.warmUpBursts);
     await timelines(true);
     cluster.traceHops(true);
     const { result: samples, load } = await measureLoad(cluster.cpuGroups(), o.tasks + o.warmUp, () =>
@@ -100,7 +102,7 @@ export async function runHopLatency(
     );
     const breakdown = breakdownOf(cluster, samples);
     cluster.traceHops(false);
-    const seen = await timelines(true);
+    const seen = await timelines(false);
     const supervisors = new Set(cluster.supervisors.map((c) => c.name));
     const timeline = hopTimelineOf(
       seen.map((t, i) => ({ timeline: t, supervisor: supervisors.has(processes[i]!) })),

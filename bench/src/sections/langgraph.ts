@@ -3,6 +3,7 @@ import { round } from '../stats.js';
 import { BenchError, BenchErrorCode } from '../errors.js';
 import { medianRun, type PeerFigures } from '../peer-measure.js';
 import { z } from 'zod';
+import type { WarmUpRule } from '../warm-up.js';
 
 const Summary = z.object({
   n: z.number(),
@@ -15,6 +16,7 @@ const Summary = z.object({
 const ResultSchema = z.object({
   checkpointer: z.string(),
   latency: Summary,
+  warmUp: z.object({ tasks: z.number(), rates: z.array(z.number()), steady: z.boolean() }),
   runs: z.array(
     z.object({
       tasks: z.number(),
@@ -29,12 +31,12 @@ const ResultSchema = z.object({
 /** LangGraph.js in its own process, with MemorySaver or the SQLite checkpointer. */
 export async function runLanggraph(
   pool: ProcessPool,
-  o: { checkpointer: 'memory' | 'sqlite'; tasks: number; warmUp: number; burst: number; repeats: number },
+  o: { checkpointer: 'memory' | 'sqlite'; tasks: number; warmUp: WarmUpRule; burst: number; repeats: number },
 ): Promise<PeerFigures> {
   const stdout = await pool.run(`langgraph-${o.checkpointer}`, childScript('langgraph-runner'), {
     CHECKPOINTER: o.checkpointer,
     TASKS: String(o.tasks),
-    WARMUP: String(o.warmUp),
+    WARMUP: JSON.stringify(o.warmUp),
     BURST: String(o.burst),
     REPEATS: String(o.repeats),
   });
@@ -47,6 +49,7 @@ export async function runLanggraph(
   const r = ResultSchema.parse(JSON.parse(line.slice('result '.length)));
   const median = medianRun(r.runs);
   return {
+    warmUp: r.warmUp,
     system: `LangGraph.js, ${o.checkpointer === 'memory' ? 'MemorySaver' : 'SQLite checkpointer'} (1 process)`,
     latency: r.latency,
     burst: {

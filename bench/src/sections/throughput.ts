@@ -17,6 +17,7 @@ import { round, summarise, type LatencySummary } from '../stats.js';
 import { PIPELINE_STEPS } from '../step-work.js';
 import { writesPerTask, type TroupeCluster } from '../troupe-harness.js';
 import { natsHandles } from '@troupe/bus/testing';
+import { oneBurst, warmUntilSteady, type WarmUpReport, type WarmUpRule } from '../warm-up.js';
 
 export interface BurstFigures {
   workflow: string;
@@ -39,6 +40,8 @@ export interface BurstFigures {
   cpuBoundTasksPerSec: number;
   /** tasks/s of every repetition; the figures above are those of the median one. */
   runs: number[];
+  /** The untimed bursts before, until the rates settled. */
+  warmUp?: WarmUpReport;
 }
 
 export interface ThroughputRound {
@@ -79,15 +82,15 @@ async function medianBurst(cluster: TroupeCluster, workflow: string, tasks: numb
 }
 
 /**
- * `tasks` tasks submitted at once, `repeats` times (the median run is reported), after an untimed burst
- * that warms every process up.
+ * `tasks` tasks submitted at once, `repeats` times (the median run is reported), after untimed bursts
+ * until the rates settle (every process warm).
  */
 export async function runThroughputRound(
   cluster: TroupeCluster,
   o: {
     agentsPerRole: number;
     tasks: number;
-    warmUp: number;
+    warmUp: WarmUpRule;
     repeats: number;
     /** The runAgent and bare-host workflows; the 4-step pipeline's unless given. */
     workflows?: { offline: string; raw: string };
@@ -95,8 +98,11 @@ export async function runThroughputRound(
 ): Promise<ThroughputRound> {
   const workflows = o.workflows ?? { offline: pipelineWorkflow.name, raw: rawPipelineWorkflow.name };
   const run = async (workflow: string) => {
-    await cluster.burst(workflow, o.warmUp);
-    return medianBurst(cluster, workflow, o.tasks, o.repeats);
+    const warmUp = await warmUntilSteady(
+      async (n) => (await cluster.burst(workflow, n)).tasksPerSec,
+      o.warmUp,
+    );
+    return { ...(await medianBurst(cluster, workflow, o.tasks, o.repeats)), warmUp };
   };
   return {
     agentsPerRole: o.agentsPerRole,
@@ -140,7 +146,7 @@ export async function runWaitingScaling(
     runThroughputRound(cluster, {
       agentsPerRole,
       tasks: o.tasks,
-      warmUp: o.warmUp,
+      warmUp: oneBurst(o.warmUp),
       repeats: 1,
       workflows: { offline: waitingPipelineWorkflow.name, raw: rawWaitingPipelineWorkflow.name },
     });

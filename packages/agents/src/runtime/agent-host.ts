@@ -101,7 +101,8 @@ const DELTA_CHUNK = 400;
 
 /**
  * A step still running this long after it started sends its events live (those so far, then each as it
- * comes): a watcher then sees a model call while it runs. A quicker step's events arrive with its result.
+ * comes) and its model's streamed text (held until then): a watcher then sees a model call while it runs. A
+ * quicker step's events arrive with its result, and its streamed text is not sent (the answer is in it).
  */
 const LIVE_AFTER_MS = 250;
 
@@ -148,8 +149,8 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
    * Runs a step. Its progress events and audit records travel in its result and are stored with the
    * transition that applies it: the result is the step's one durable write. A step that runs longer than
    * `LIVE_AFTER_MS` also sends its events live (`troupe.live.<taskId>`, core NATS, for whoever watches the
-   * task now), and a model's streamed text goes out live only, a few hundred characters at a time (the
-   * journal keeps the answer).
+   * task now), and from then its model's streamed text too, a few hundred characters at a time; that text
+   * goes out live only (the journal keeps the answer).
    */
   const runStep = async (assignment: StepAssignment): Promise<StepResult> => {
     const controller = new AbortController();
@@ -181,15 +182,18 @@ export async function startAgentHost(options: AgentHostOptions): Promise<AgentHo
     });
     const live = subjects.live(assignment.taskId);
     let sendingLive = false;
+    /** Sends the streamed text so far once the step is live; before, holds it, and drops it at its end. */
+    const flushDelta = (final: boolean) => {
+      if (!deltaText) return;
+      if (sendingLive) bus.publish(live, event('model.delta', { text: deltaText, final }));
+      else if (!final) return;
+      deltaText = '';
+    };
     const liveTimer = clock.setTimeout(() => {
       sendingLive = true;
       for (const e of log.events) bus.publish(live, e);
+      flushDelta(false);
     }, LIVE_AFTER_MS);
-    const flushDelta = (final: boolean) => {
-      if (!deltaText) return;
-      bus.publish(live, event('model.delta', { text: deltaText, final }));
-      deltaText = '';
-    };
     const ctx: StepContext = {
       assignment,
       agentId,
