@@ -50,6 +50,22 @@ async function startCuttableProxy(target: number) {
   };
 }
 
+const USAGE = { inputTokens: 1, outputTokens: 1, costUsd: 0, latencyMs: 1, model: 'm', provider: 'offline' };
+
+/** The one-step assignment each test hands an agent of `role`. */
+const assignmentFor = (taskId: string, role: string): StepAssignment => ({
+  v: 1,
+  taskId,
+  tenant: 'acme',
+  workflow: 'w',
+  stepKey: 'only',
+  stepId: 'only',
+  attempt: 1,
+  role,
+  input: {},
+  dispatchedAt: 1,
+});
+
 describe('startAgentHost on a real nats-server', () => {
   it('a finished step whose connection drops under its result sends it again once connected, and runs once', async () => {
     await using testBus = await startTestBus();
@@ -82,30 +98,12 @@ describe('startAgentHost on a real nats-server', () => {
         stepDone();
         return {
           output: { run: runs },
-          usage: {
-            inputTokens: 1,
-            outputTokens: 1,
-            costUsd: 0,
-            latencyMs: 1,
-            model: 'm',
-            provider: 'offline',
-          },
+          usage: USAGE,
         };
       },
     });
     try {
-      const assignment: StepAssignment = {
-        v: 1,
-        taskId,
-        tenant: 'acme',
-        workflow: 'w',
-        stepKey: 'only',
-        stepId: 'only',
-        attempt: 1,
-        role: 'dropper',
-        input: {},
-        dispatchedAt: 1,
-      };
+      const assignment = assignmentFor(taskId, 'dropper');
       await bus.publishDurable(subjects.work('dropper'), assignment, { msgId: 'dropped.only.1' });
       await done;
       // The agent has handed its result to the connection: cut it.
@@ -143,7 +141,7 @@ describe('startAgentHost on a real nats-server', () => {
       heartbeatIntervalMs: 1_000,
       execute: async () => ({
         output: {},
-        usage: { inputTokens: 1, outputTokens: 1, costUsd: 0, latencyMs: 1, model: 'm', provider: 'offline' },
+        usage: USAGE,
       }),
     });
     const kv = await bus.kv(Buckets.Agents, HeartbeatSchema);
@@ -151,18 +149,7 @@ describe('startAgentHost on a real nats-server', () => {
       .poll(async () => (await kv.get('counter-agent'))?.value)
       .toMatchObject({ kind: 'agent', roles: ['counter'], handled: 0, status: 'ready' });
     for (const n of [1, 2]) {
-      const assignment: StepAssignment = {
-        v: 1,
-        taskId: `count-${n}`,
-        tenant: 'acme',
-        workflow: 'w',
-        stepKey: 'only',
-        stepId: 'only',
-        attempt: 1,
-        role: 'counter',
-        input: {},
-        dispatchedAt: 1,
-      };
+      const assignment = assignmentFor(`count-${n}`, 'counter');
       await bus.publishDurable(subjects.work('counter'), assignment, { msgId: `count-${n}.only.1` });
     }
     await expect
@@ -195,14 +182,7 @@ describe('startAgentHost on a real nats-server', () => {
           }
           return {
             output: {},
-            usage: {
-              inputTokens: 1,
-              outputTokens: 1,
-              costUsd: 0,
-              latencyMs: 1,
-              model: 'm',
-              provider: 'offline',
-            },
+            usage: USAGE,
           };
         },
       }),
@@ -216,22 +196,9 @@ describe('startAgentHost on a real nats-server', () => {
     });
     await bus.flush();
     const assign = (taskId: string) =>
-      bus.publishDurable(
-        subjects.work('writer'),
-        {
-          v: 1,
-          taskId,
-          tenant: 'acme',
-          workflow: 'w',
-          stepKey: 'only',
-          stepId: 'only',
-          attempt: 1,
-          role: 'writer',
-          input: {},
-          dispatchedAt: 1,
-        } satisfies StepAssignment,
-        { msgId: `${taskId}.only.1` },
-      );
+      bus.publishDurable(subjects.work('writer'), assignmentFor(taskId, 'writer'), {
+        msgId: `${taskId}.only.1`,
+      });
     await assign('quick');
     // Its result stored: the quick step is over, and its text was never sent.
     await expect
