@@ -42,7 +42,7 @@ import { currentTargets, peerRatioRows } from './src/current-figures.js';
 import { readBenchResults, readPreviousParkedCost } from './src/results.js';
 import { WritePathLimits, type Target } from './src/targets.js';
 import { startTroupeCluster } from './src/troupe-harness.js';
-import { DEFAULT_WARM_UP, scaledWarmUp } from './src/warm-up.js';
+import { DEFAULT_WARM_UP, scaledWarmUp, warmUpLine } from './src/warm-up.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -362,7 +362,8 @@ const troupe = await (async () => {
     ],
     `scaling 2 agents/role over 1: offline ${throughput.scaling.offline}×, bare host ${throughput.scaling.raw}×\n` +
       `durable writes per task (offline model): ${JSON.stringify(one.offline.writesPerTask)}\n` +
-      `durable writes per task (bare host): ${JSON.stringify(one.raw.writesPerTask)}`,
+      `durable writes per task (bare host): ${JSON.stringify(one.raw.writesPerTask)}\n` +
+      `warm-up, ${warmUpLine('runAgent', one.offline.warmUp)}; ${warmUpLine('bare host', one.raw.warmUp)}`,
   );
   log(
     formatTable(
@@ -588,7 +589,8 @@ log(
       `${round(p.latency.p99 / troupeOffline.latency.p99, 2)} / ${round(p.latency.p99 / troupeRaw.latency.p99, 2)}`,
       `${round(p.burst.tasksPerSec / troupeOffline.burst.tasksPerSec, 2)} / ${round(p.burst.tasksPerSec / troupeRaw.burst.tasksPerSec, 2)}`,
     ]),
-  ),
+  ) +
+    note(`warm-up (the same rule for each):\n${peers.map((p) => warmUpLine(p.system, p.warmUp)).join('\n')}`),
 );
 
 // 7. Telemetry: the live span feed ------------------------------------------------------------------------

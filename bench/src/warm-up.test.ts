@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { settled, warmUntilSteady } from './warm-up.js';
+import { settled, warmUntilSteady, warmUpLine } from './warm-up.js';
 
 describe('warmUntilSteady', () => {
   it('settles when the last three rates are within the tolerance of their median', () => {
@@ -31,5 +31,15 @@ describe('warmUntilSteady', () => {
       tolerance: 0.05,
     });
     expect(report).toEqual({ tasks: 1_000, rates: [100, 300, 100], steady: false });
+  });
+});
+
+describe('warmUpLine', () => {
+  it('says how many tasks warmed a system up, whether its rate settled, and each burst', () => {
+    expect(
+      warmUpLine('BullMQ', { tasks: 2_500, rates: [900, 1_800, 2_000, 2_050, 1_990], steady: true }),
+    ).toBe('BullMQ: 2,500 tasks, settled (tasks/s 900 → 1800 → 2000 → 2050 → 1990)');
+    expect(warmUpLine('x', { tasks: 8_000, rates: [1, 2], steady: false })).toContain('not settled');
+    expect(warmUpLine('x', undefined)).toBe('x: no warm-up');
   });
 });

@@ -66,3 +66,10 @@ export const oneBurst = (tasks: number): WarmUpRule => ({
   maxTasks: tasks,
   tolerance: 1,
 });
+
+/** One line on how a system was warmed up: its tasks and each burst's rate. */
+export function warmUpLine(system: string, report: WarmUpReport | undefined): string {
+  if (!report) return `${system}: no warm-up`;
+  const settledOrNot = report.steady ? 'settled' : 'not settled within the limit';
+  return `${system}: ${report.tasks.toLocaleString('en')} tasks, ${settledOrNot} (tasks/s ${report.rates.join(' → ')})`;
+}
