@@ -7,6 +7,7 @@ import { defineAgent, runAgent, startAgentHost } from '@troupe/agents';
 import { initTelemetry } from '@troupe/telemetry';
 import { benchRoles } from '../pipeline.js';
 import { serveProbe } from '../probe.js';
+import { benchSpanFeed } from './span-feed-option.js';
 import { waitingStepWork, type StepPayload } from '../step-work.js';
 import { natsHandles } from '@troupe/bus/testing';
 
@@ -25,8 +26,13 @@ for (const { role } of specs) {
     throw new Error(`a role in AGENTS must be one of ${Object.keys(benchRoles).join(', ')}, got "${role}"`);
 }
 
-initTelemetry({ serviceName: 'troupe-agent', role: specs.map((s) => s.role).join(',') });
 const bus = await connect({ name });
+// As `troupe agent` runs it: the span feed on.
+initTelemetry({
+  serviceName: 'troupe-agent',
+  role: specs.map((s) => s.role).join(','),
+  ...benchSpanFeed(bus),
+});
 // One host for all of them, as `troupe agent --role a,b` runs it.
 const agent = await runAgent(
   specs.map((s) => defineAgent({ role: benchRoles[s.role]!, model: 'offline:offline-1', concurrency })),

@@ -1,16 +1,17 @@
-// A supervisor process running the benchmark's workflows, as `troupe supervisor` would: telemetry set up
-// from the (empty) OTEL_* environment, one bus connection, the stateless runtime.
+// A supervisor process running the benchmark's workflows, as `troupe supervisor` would: one bus connection,
+// telemetry from the (empty) OTEL_* environment with the span feed on, the stateless runtime.
 import { connect } from '@troupe/bus';
 import { runSupervisor } from '@troupe/supervisor';
 import { initTelemetry } from '@troupe/telemetry';
 import { benchWorkflows } from '../pipeline.js';
 import { serveProbe } from '../probe.js';
+import { benchSpanFeed } from './span-feed-option.js';
 import { natsHandles } from '@troupe/bus/testing';
 
 const name = process.env['BENCH_CHILD_NAME'] ?? `supervisor-${process.pid}`;
-initTelemetry({ serviceName: 'troupe-supervisor' });
 // REPLICAS: 3 on a cluster; without it ensureTopology would scale the streams back to one replica.
 const bus = await connect({ name, topology: { replicas: Number(process.env['REPLICAS'] ?? 1) } });
+initTelemetry({ serviceName: 'troupe-supervisor', ...benchSpanFeed(bus) });
 await bus.ensureTopology();
 let errors = 0;
 const supervisor = await runSupervisor({
