@@ -184,7 +184,10 @@ export function currentFiguresMarkdown(r: BenchResults): string {
     ),
     'tasks/s: 500 tasks submitted at once (median of 3 runs); p50 and p99: one 4-step task at a time; CPU: ' +
       'every process of the pipeline, from /proc, under load. The ratios to BullMQ and LangGraph.js with ' +
-      'MemorySaver are informational; the targets are the table above.',
+      'MemorySaver are informational; the targets are the table above. Every system ran after the same ' +
+      "warm-up; Troupe's processes record every span (the span feed on, as the CLI runs them). Durable " +
+      "writes count a task's state (submission, records, wake-ups, assignments, results); the span feed's " +
+      'messages are listed beside them in section 3 of the report.',
   ].join('\n\n');
 }
 
