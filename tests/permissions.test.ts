@@ -15,12 +15,10 @@ import {
 } from '@troupe/bus/testing';
 import { startApi } from '@troupe/api';
 import { createClient } from '@troupe/client';
-import { runCaptured } from '../apps/cli/src/__tests__/run-captured.js';
+import { runCaptured as cli } from '../apps/cli/src/__tests__/run-captured.js';
 import { fixture, followTaskEnds, readTask, submitTask } from './fixtures/troupe.js';
 
 const ROLES = ['planner', 'researcher', 'analyst', 'drafter', 'reviewer'];
-
-const cli = runCaptured;
 
 /** A user's env file (`users/<name>.env`) as an object. */
 function readEnvFile(path: string): Record<string, string> {

@@ -1,8 +1,6 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { runCaptured } from './__tests__/run-captured.js';
-
-const run = runCaptured;
+import { runCaptured as run } from './__tests__/run-captured.js';
 
 /** A port nothing listens on (taken from the system, then released). */
 async function closedPort(): Promise<number> {

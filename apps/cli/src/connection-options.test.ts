@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCaptured } from './__tests__/run-captured.js';
+import { runCaptured as run } from './__tests__/run-captured.js';
 import { childConnectionEnv, connectOptionsOf, resolveConnection } from './connection-options.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'troupe-connection-flags-'));
@@ -13,8 +13,6 @@ const file = (name: string, text = 'x') => {
   return path;
 };
 const SEED = 'SUAMLK2ZNL35WSMW37E7UD4VZ7ELPKW7DHC3BWBSD2GCZ7IUQQXZIORRBU';
-
-const run = runCaptured;
 
 describe('connection flags', () => {
   it('every process that connects takes them, and the help says to keep secrets in the environment', async () => {

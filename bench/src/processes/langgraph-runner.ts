@@ -50,30 +50,31 @@ const runTask = async () => {
   if (out.payload.n !== PIPELINE_STEPS.length) throw new Error(`task ${id} ran ${out.payload.n} steps`);
 };
 
+/** `n` tasks at once: how long they took together, and each one's end after the start. */
+const runBurst = async (n: number) => {
+  const start = performance.now();
+  const latencies = await Promise.all(
+    Array.from({ length: n }, async () => {
+      await runTask();
+      return performance.now() - start;
+    }),
+  );
+  return { wallMs: performance.now() - start, latencies };
+};
+
 try {
-  const warmUp = await warmUntilSteady(async (n) => {
-    const start = performance.now();
-    await Promise.all(Array.from({ length: n }, runTask));
-    return (n / (performance.now() - start)) * 1000;
-  }, warmUpRule);
+  const warmUp = await warmUntilSteady(async (n) => (n / (await runBurst(n)).wallMs) * 1000, warmUpRule);
   const samples: number[] = [];
   for (let i = 0; i < tasks; i++) {
     const t = performance.now();
     await runTask();
     samples.push(performance.now() - t);
   }
-  await Promise.all(Array.from({ length: Math.min(100, burstSize) }, runTask));
+  await runBurst(Math.min(100, burstSize));
   const runs = [];
   for (let r = 0; r < repeats; r++) {
     const cpu0 = process.cpuUsage();
-    const start = performance.now();
-    const latencies = await Promise.all(
-      Array.from({ length: burstSize }, async () => {
-        await runTask();
-        return performance.now() - start;
-      }),
-    );
-    const wallMs = performance.now() - start;
+    const { wallMs, latencies } = await runBurst(burstSize);
     const cpu = process.cpuUsage(cpu0);
     const cpuMs = (cpu.user + cpu.system) / 1000 / burstSize;
     runs.push({

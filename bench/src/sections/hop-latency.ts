@@ -8,7 +8,8 @@ import { round, summarise, type LatencySummary } from '../stats.js';
 import { PIPELINE_STEPS, type PipelineStep } from '../step-work.js';
 import type { TaskSample, TroupeCluster } from '../troupe-harness.js';
 import { natsHandles } from '@troupe/bus/testing';
-import { warmUntilSteady, type WarmUpRule } from '../warm-up.js';
+import type { WarmUpRule } from '../warm-up.js';
+import { warmTroupe } from './throughput.js';
 
 /**
  * Where a closed-loop task's time goes, from when its messages pass through the server (median over the
@@ -94,7 +95,7 @@ export async function runHopLatency(
     roleOf: (step: PipelineStep) => string,
   ): Promise<PipelineLatency> => {
     // JIT warm-up of every process on the path, then a few tasks alone before the timed ones.
-    await warmUntilSteady(async (n) => (await cluster.burst(workflow, n)).tasksPerSec, o.warmUpBursts);
+    await warmTroupe(cluster, workflow, o.warmUpBursts);
     await timelines(true);
     cluster.traceHops(true);
     const { result: samples, load } = await measureLoad(cluster.cpuGroups(), o.tasks + o.warmUp, () =>

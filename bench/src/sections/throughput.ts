@@ -73,6 +73,15 @@ export async function burst(cluster: TroupeCluster, workflow: string, tasks: num
   };
 }
 
+/** Warms every process on `workflow`'s path up (see `warmUntilSteady`). */
+export function warmTroupe(
+  cluster: TroupeCluster,
+  workflow: string,
+  rule: WarmUpRule,
+): Promise<WarmUpReport> {
+  return warmUntilSteady(async (n) => (await cluster.burst(workflow, n)).tasksPerSec, rule);
+}
+
 /** `repeats` bursts; the median one by tasks/s, with every run's tasks/s. */
 async function medianBurst(cluster: TroupeCluster, workflow: string, tasks: number, repeats: number) {
   const all: BurstFigures[] = [];
@@ -98,10 +107,7 @@ export async function runThroughputRound(
 ): Promise<ThroughputRound> {
   const workflows = o.workflows ?? { offline: pipelineWorkflow.name, raw: rawPipelineWorkflow.name };
   const run = async (workflow: string) => {
-    const warmUp = await warmUntilSteady(
-      async (n) => (await cluster.burst(workflow, n)).tasksPerSec,
-      o.warmUp,
-    );
+    const warmUp = await warmTroupe(cluster, workflow, o.warmUp);
     return { ...(await medianBurst(cluster, workflow, o.tasks, o.repeats)), warmUp };
   };
   return {

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { startNatsServer } from '@troupe/bus/testing';
-import { runCaptured } from './run-captured.js';
-
-const cli = runCaptured;
+import { runCaptured as cli } from './run-captured.js';
 
 describe('troupe provision', () => {
   it('creates every piece once, with the work consumers of the built-in roles and --roles, then updates', async () => {

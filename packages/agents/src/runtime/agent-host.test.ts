@@ -161,6 +161,7 @@ describe('startAgentHost on a real nats-server', () => {
     await host.drain();
     expect(await kv.get('counter-agent')).toBeUndefined();
   });
+
   it("a step's streamed text goes live only once the step is live; a quick step's is not sent", async () => {
     await using testBus = await startTestBus();
     const { bus } = testBus;
@@ -169,47 +170,43 @@ describe('startAgentHost on a real nats-server', () => {
     const slowReleased = new Promise<void>((r) => (releaseSlow = r));
     let slowStreaming!: () => void;
     const slowStarted = new Promise<void>((r) => (slowStreaming = r));
-    await using _host = {
-      host: await startAgentHost({
-        bus,
-        roles: ['writer'],
-        clock,
-        execute: async (ctx) => {
-          ctx.emit('model.delta', { text: `text of ${ctx.assignment.taskId}` });
-          if (ctx.assignment.taskId === 'slow') {
-            slowStreaming();
-            await slowReleased;
-          }
-          return {
-            output: {},
-            usage: USAGE,
-          };
-        },
-      }),
-      async [Symbol.asyncDispose]() {
-        await this.host.drain();
+    const host = await startAgentHost({
+      bus,
+      roles: ['writer'],
+      clock,
+      execute: async (ctx) => {
+        ctx.emit('model.delta', { text: `text of ${ctx.assignment.taskId}` });
+        if (ctx.assignment.taskId === 'slow') {
+          slowStreaming();
+          await slowReleased;
+        }
+        return { output: {}, usage: USAGE };
       },
-    };
+    });
     const deltas: Array<{ taskId: string; text: unknown }> = [];
     const live = bus.subscribe(subjects.allLive(), TaskEventSchema, ({ data }) => {
       if (data.type === 'model.delta') deltas.push({ taskId: data.taskId, text: data.data['text'] });
     });
-    await bus.flush();
-    const assign = (taskId: string) =>
-      bus.publishDurable(subjects.work('writer'), assignmentFor(taskId, 'writer'), {
-        msgId: `${taskId}.only.1`,
-      });
-    await assign('quick');
-    // Its result stored: the quick step is over, and its text was never sent.
-    await expect
-      .poll(async () => (await bus.subjectCounts(Streams.Results, subjects.result('writer', 'quick'))).size)
-      .toBe(1);
-    await assign('slow');
-    await slowStarted;
-    expect(deltas).toEqual([]);
-    clock.increment(250);
-    await expect.poll(() => deltas).toEqual([{ taskId: 'slow', text: 'text of slow' }]);
-    releaseSlow();
-    live.unsubscribe();
+    try {
+      await bus.flush();
+      const assign = (taskId: string) =>
+        bus.publishDurable(subjects.work('writer'), assignmentFor(taskId, 'writer'), {
+          msgId: `${taskId}.only.1`,
+        });
+      await assign('quick');
+      // Its result stored: the quick step is over, and its text was never sent.
+      await expect
+        .poll(async () => (await bus.subjectCounts(Streams.Results, subjects.result('writer', 'quick'))).size)
+        .toBe(1);
+      await assign('slow');
+      await slowStarted;
+      expect(deltas).toEqual([]);
+      clock.increment(250);
+      await expect.poll(() => deltas).toEqual([{ taskId: 'slow', text: 'text of slow' }]);
+    } finally {
+      releaseSlow();
+      live.unsubscribe();
+      await host.drain();
+    }
   });
 });

@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { StepInstance } from '../workflow/context.js';
-import { stepInstance } from '../workflow/testing/step-instance.js';
+import { stepInstance as instance } from '../workflow/testing/step-instance.js';
 import { compactRecord, expandRecord, outputRevisions } from './output-refs.js';
 import type { TaskRecord } from './task-record.js';
-
-const instance = stepInstance;
 
 const record = (instances: StepInstance[]): TaskRecord => ({
   v: 1,

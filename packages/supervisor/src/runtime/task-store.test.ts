@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Buckets, systemClock } from '@troupe/bus';
 import { startTestBus } from '@troupe/bus/testing';
 import type { StepInstance } from '../workflow/context.js';
-import { stepInstance } from '../workflow/testing/step-instance.js';
+import { stepInstance as step } from '../workflow/testing/step-instance.js';
 import { TaskRecordSchema, type TaskRecord } from './task-record.js';
 import { createTaskStore, endedRecord } from './task-store.js';
 
@@ -65,7 +65,6 @@ describe('TaskStore on a real nats-server', () => {
     await t.bus.ensureTopology();
     const tasks = await t.bus.kv(Buckets.Tasks, TaskRecordSchema);
     const writer = createTaskStore({ tasks, clock: systemClock, supervisorId: 'a' });
-    const step = stepInstance;
     const running = (instances: StepInstance[], seq: number): TaskRecord => ({
       ...queued,
       status: 'running',
