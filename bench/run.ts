@@ -38,8 +38,8 @@ import {
 } from './src/sections/throughput.js';
 import { round } from './src/stats.js';
 import { PIPELINE_STEPS } from './src/step-work.js';
-import { currentTargets, peerRatioRows } from './src/current-figures.js';
-import { readBenchResults, readPreviousParkedCost } from './src/results.js';
+import { currentBudget, currentTargets, peerRatioRows } from './src/current-figures.js';
+import { readBenchResults } from './src/results.js';
 import { WritePathLimits, type Target } from './src/targets.js';
 import { startTroupeCluster } from './src/troupe-harness.js';
 import { DEFAULT_WARM_UP, scaledWarmUp, warmUpLine } from './src/warm-up.js';
@@ -80,8 +80,6 @@ const N = {
 const MODEL_LATENCY_MS = 50;
 /** Steps at a time per agent in 3c: `defineAgent`'s default. */
 const AGENT_DEFAULT_CONCURRENCY = 4;
-/** The previous run's parked-task figures, which the #16 targets compare with, before this run replaces them. */
-const previousParked = readPreviousParkedCost(resultsDir);
 
 // Environment of every child: no OTLP export. The processes initialise telemetry without exporters; `troupe up`
 // also records spans for the span feed, which section 7 prices per span.
@@ -458,7 +456,7 @@ const troupe = await (async () => {
     startFirst: () => cluster.startSupervisor('sup-a'),
     startSecond: () => cluster.startSupervisor('sup-b'),
   });
-  save('supervisor-cost', { ...cost, ...(previousParked ? { previous: previousParked } : {}) });
+  save('supervisor-cost', cost);
   log(
     formatTable(
       `5. Supervisor cost: ${cost.parkedTasks} tasks parked at awaiting_review, fresh supervisors warmed up with ${cost.warmUpTasks} [${elapsed()}]`,
@@ -647,13 +645,15 @@ await scaleOutSection();
 const current = readBenchResults(resultsDir);
 const targets = { writePath: currentTargets(current), dashboard: dashboardTargets(dashboard) };
 save('targets', targets);
+const budget = currentBudget(current);
+const budgetNote = budget ? note(budget) : '';
 const targetRows = (list: Target[]) => list.map((t) => [t.target, t.measured, t.ratio, t.verdict]);
 log(
   formatTable(
     'Targets of #16 (runAgent on the offline model, one agent process per role, every guarantee on; ratios in this run)',
     ['target', 'measured', 'ratio', 'result'],
     targetRows(targets.writePath),
-  ),
+  ) + budgetNote,
 );
 log(
   formatTable(

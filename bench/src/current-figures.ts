@@ -4,8 +4,8 @@
  */
 import { BenchError, BenchErrorCode } from './errors.js';
 import { formatNumber } from './report.js';
-import { parkedCostOf, type BenchResults, type PeerRow } from './results.js';
-import { writePathTargets, type Target, type WritePathFigures } from './targets.js';
+import type { BenchResults, PeerRow } from './results.js';
+import { floorTargetsBudget, writePathTargets, type Target, type WritePathFigures } from './targets.js';
 
 /**
  * The rows of peers.json by what they are. The files name systems, not ids; these prefixes are the names
@@ -44,6 +44,9 @@ export function writePathFiguresOf(r: BenchResults): WritePathFigures | undefine
       writesPerTask: runAgent.burst.writesPerTask?.['total'] ?? Number.NaN,
       p50: runAgent.latency.p50,
       p99: runAgent.latency.p99,
+      ...(runAgent.burst.cpuMsPerTask?.['natsServer'] !== undefined
+        ? { natsServerCpuMsPerTask: runAgent.burst.cpuMsPerTask['natsServer'] }
+        : {}),
     },
     floor: {
       tasksPerSec: floor.burst.tasksPerSec,
@@ -55,8 +58,8 @@ export function writePathFiguresOf(r: BenchResults): WritePathFigures | undefine
     ...(cost
       ? {
           parked: {
-            ...parkedCostOf(cost),
-            ...(cost.result.previous ? { previous: cost.result.previous } : {}),
+            heapBytesPerTask: cost.result.memory.heapBytesPerTask,
+            kvBytesPerTask: cost.result.kv.tasksBytesPerTask + cost.result.kv.wakeupsBytesPerTask,
           },
         }
       : {}),
@@ -84,6 +87,12 @@ export function writePathFiguresOf(r: BenchResults): WritePathFigures | undefine
 export function currentTargets(r: BenchResults): Target[] {
   const figures = writePathFiguresOf(r);
   return figures ? writePathTargets(figures) : [];
+}
+
+/** `floorTargetsBudget` of the result files' run, on the cores of the machine it ran on. */
+export function currentBudget(r: BenchResults): string | undefined {
+  const figures = writePathFiguresOf(r);
+  return figures ? floorTargetsBudget(figures, r.peers.machine.cores) : undefined;
 }
 
 export interface PeerRatioRow {
@@ -143,6 +152,7 @@ export function currentFiguresMarkdown(r: BenchResults): string {
   const m = r.peers.machine;
   const changed = m.git.changedFiles > 0 ? ` with ${m.git.changedFiles} changed files under packages/` : '';
   const targets = currentTargets(r);
+  const budget = currentBudget(r);
   return [
     `Run of ${r.peers.date.slice(0, 10)} at commit ${m.git.commit}${changed}: ${m.cpu}, ${m.cores} cores` +
       `${r.peers.quick ? ' (a --quick run: reduced counts, not comparable)' : ''}. Every ratio is to a figure of ` +
@@ -157,6 +167,7 @@ export function currentFiguresMarkdown(r: BenchResults): string {
       '| --- | --- | ---: | --- |',
       targets.map((t) => [t.target, t.measured, times(t.ratio), t.verdict]),
     ),
+    ...(budget ? [budget] : []),
     markdownTable(
       [
         'system',

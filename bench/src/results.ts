@@ -68,10 +68,6 @@ export const DashboardRenderResultSchema = z
   .loose();
 export type DashboardRenderResult = z.infer<typeof DashboardRenderResultSchema>;
 
-/** What a parked task costs: this run's figures, and those of the run before it that the targets compare with. */
-const ParkedCost = z.object({ heapBytesPerTask: z.number(), kvBytesPerTask: z.number(), commit: z.string() });
-export type ParkedCost = z.infer<typeof ParkedCost>;
-
 export const SupervisorCostResultSchema = z
   .object({
     machine: Machine,
@@ -79,8 +75,6 @@ export const SupervisorCostResultSchema = z
       .object({
         memory: z.object({ heapBytesPerTask: z.number() }).loose(),
         kv: z.object({ tasksBytesPerTask: z.number(), wakeupsBytesPerTask: z.number() }).loose(),
-        /** The previous run's figures (absent in files from before the #16 targets). */
-        previous: ParkedCost.optional(),
       })
       .loose(),
   })
@@ -127,13 +121,6 @@ export interface BenchResults {
   scaleOut?: ScaleOutResult;
 }
 
-/** A parked task's heap and KV bytes in a supervisor-cost result, and the commit it was measured at. */
-export const parkedCostOf = (r: SupervisorCostResult): ParkedCost => ({
-  heapBytesPerTask: r.result.memory.heapBytesPerTask,
-  kvBytesPerTask: r.result.kv.tasksBytesPerTask + r.result.kv.wakeupsBytesPerTask,
-  commit: r.machine.git.commit,
-});
-
 function readResult<T>(resultsDir: string, file: string, schema: z.ZodType<T>): T {
   const path = join(resultsDir, file);
   const parsed = schema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
@@ -167,10 +154,4 @@ export function readBenchResults(resultsDir: string): BenchResults {
     ...(dashboard ? { dashboard } : {}),
     ...(scaleOut ? { scaleOut } : {}),
   };
-}
-
-/** The previous run's parked-task figures in `resultsDir`, if it holds a supervisor-cost result. */
-export function readPreviousParkedCost(resultsDir: string): ParkedCost | undefined {
-  const r = readOptional(resultsDir, 'supervisor-cost.json', SupervisorCostResultSchema);
-  return r ? parkedCostOf(r) : undefined;
 }
