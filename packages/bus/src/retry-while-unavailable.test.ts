@@ -49,4 +49,24 @@ describe('retryWhileUnavailable', () => {
     expect(isUnavailable(new BusError(BusErrorCode.TopologyMissing, 'missing'))).toBe(false);
     expect(isUnavailable(new Error('stream not found'))).toBe(false);
   });
+
+  it("reads nats.js's wrapped errors and the server's 503, and not every message that says timeout", () => {
+    const requestError = (cause: Error) =>
+      Object.assign(new Error('request error', { cause }), { name: 'RequestError' });
+    expect(isUnavailable(requestError(timeout()))).toBe(true);
+    expect(
+      isUnavailable(
+        requestError(Object.assign(new Error("no responders: '$JS.API.INFO'"), { name: 'NoResponders' })),
+      ),
+    ).toBe(true);
+    const apiError = (description: string, status: number) =>
+      Object.assign(new Error(description), { name: 'JetStreamApiError', status });
+    expect(isUnavailable(apiError('jetstream system temporarily unavailable', 503))).toBe(true);
+    expect(isUnavailable(new Error('JetStream not ready'))).toBe(true);
+    expect(
+      isUnavailable(Object.assign(new Error('no responders'), { name: 'JetStreamStatusError', code: 503 })),
+    ).toBe(true);
+    expect(isUnavailable(apiError('consumer ack_wait timeout must be positive', 400))).toBe(false);
+    expect(isUnavailable(new Error('invalid option "timeoutMs"'))).toBe(false);
+  });
 });

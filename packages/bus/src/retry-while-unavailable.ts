@@ -1,17 +1,28 @@
 import { pause, systemClock, type Clock } from './clock.js';
 import { BusError, BusErrorCode } from './errors.js';
 
+/** nats.js's errors for a request nobody answered in time, or nobody answered at all. */
+const UNANSWERED = new Set(['TimeoutError', 'NoResponders', 'NoRespondersError']);
+
+/** The JetStream API's answer while a cluster has no meta leader yet, or a stream no leader. */
+const NOT_READY = /^jetstream (system )?temporarily unavailable$|^jetstream not (yet )?ready$/i;
+
 /**
- * Whether JetStream could not answer yet rather than refused: a request timed out, nobody answered, the
- * connection was down, or the server said it is temporarily unavailable (a cluster electing its leaders).
+ * Whether JetStream could not answer yet rather than refused: the request (or what it wraps, e.g. nats.js's
+ * `RequestError`) timed out or found no responder, the connection was down, or the server said it is
+ * temporarily unavailable (a cluster electing its leaders, status 503). An error that only mentions a
+ * timeout in its text (a refusal that quotes one) is not.
  */
 export function isUnavailable(err: unknown): boolean {
-  if (err instanceof BusError) return err.code === BusErrorCode.Disconnected;
-  const e = err as { name?: string; message?: string; code?: unknown };
-  if (e?.name === 'TimeoutError' || e?.name === 'NoRespondersError') return true;
-  return /timeout|no responders|temporarily unavailable|jetstream not (yet )?ready/i.test(
-    String(e?.message ?? ''),
-  );
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof BusError) return e.code === BusErrorCode.Disconnected;
+    if (UNANSWERED.has(e.name)) return true;
+    const status =
+      e.name === 'JetStreamStatusError' ? (e as { code?: unknown }).code : (e as { status?: unknown }).status;
+    if (status === 503) return true;
+    if (NOT_READY.test(e.message)) return true;
+  }
+  return false;
 }
 
 /**
