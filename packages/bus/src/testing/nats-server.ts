@@ -31,6 +31,22 @@ export function findNatsServerBinary(env: NodeJS.ProcessEnv = process.env): stri
   );
 }
 
+let setpriv: string | null | undefined;
+
+/**
+ * The command run under util-linux's `setpriv --pdeathsig KILL`, where the machine has it: the kernel kills
+ * the server when the process that started it dies, even by SIGKILL (a test runner's worker killed at a
+ * timeout), so no server outlives its test. setpriv execs in place, so the child's pid stays the server's.
+ */
+function withParentDeathSignal([command, args]: [string, string[]]): [string, string[]] {
+  if (process.platform !== 'linux') return [command, args];
+  if (setpriv === undefined) {
+    const found = spawnSync('sh', ['-c', 'command -v setpriv'], { encoding: 'utf8' });
+    setpriv = found.status === 0 && found.stdout.trim() ? found.stdout.trim() : null;
+  }
+  return setpriv ? [setpriv, ['--pdeathsig', 'KILL', '--', command, ...args]] : [command, args];
+}
+
 export interface NatsServerOptions {
   /** Extra lines of nats-server configuration. */
   config?: string;
@@ -148,9 +164,9 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const launch = async () => {
     output = '';
     // `ip netns exec` execs the server in place: the child's pid is the server's, for kill().
-    const [command, args] = options.netns
-      ? ['ip', ['netns', 'exec', options.netns, bin, ...serverArgs]]
-      : [bin, serverArgs];
+    const [command, args] = withParentDeathSignal(
+      options.netns ? ['ip', ['netns', 'exec', options.netns, bin, ...serverArgs]] : [bin, serverArgs],
+    );
     const proc = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     const keep = (chunk: Buffer) => {
