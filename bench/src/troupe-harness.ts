@@ -85,6 +85,32 @@ export function writesPerTask(
   return out;
 }
 
+/**
+ * `streams()` once no stream of the task path has moved for `quietMs`: the writes a burst leaves behind after
+ * its last task reported done (a wake-up's removal, the span feed's last flush) land in that burst's window,
+ * not the next one's. Gives up waiting after `maxMs` and returns the last reading.
+ */
+export async function settledStreams(
+  cluster: Pick<TroupeCluster, 'streams'>,
+  o: { quietMs: number; maxMs: number } = { quietMs: 300, maxMs: 3_000 },
+): Promise<Record<string, StreamCounters>> {
+  const sequences = (r: Record<string, StreamCounters>) =>
+    JSON.stringify(
+      Object.entries(r)
+        .filter(([name]) => name !== 'KV_troupe_agents')
+        .map(([name, c]) => [name, c.lastSeq]),
+    );
+  const deadline = performance.now() + o.maxMs;
+  let last = await cluster.streams();
+  while (performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, o.quietMs));
+    const next = await cluster.streams();
+    if (sequences(next) === sequences(last)) return next;
+    last = next;
+  }
+  return last;
+}
+
 export interface AgentSpec {
   /** The offline-model role (`bench-fetch`, …). */
   role: string;

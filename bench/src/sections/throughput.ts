@@ -15,7 +15,7 @@ import type { Child } from '../process-pool.js';
 import { askProbe } from '../probe.js';
 import { round, summarise, type LatencySummary } from '../stats.js';
 import { PIPELINE_STEPS } from '../step-work.js';
-import { writesPerTask, type TroupeCluster } from '../troupe-harness.js';
+import { settledStreams, writesPerTask, type TroupeCluster } from '../troupe-harness.js';
 import { natsHandles } from '@troupe/bus/testing';
 import { oneBurst, warmUntilSteady, type WarmUpReport, type WarmUpRule } from '../warm-up.js';
 
@@ -50,13 +50,13 @@ export interface ThroughputRound {
   raw: BurstFigures;
 }
 
-/** `tasks` tasks of `workflow` submitted at once, with the CPU and durable writes they took. */
+/** `tasks` tasks of `workflow` submitted at once, with the CPU and durable writes they took (their trailing writes included). */
 export async function burst(cluster: TroupeCluster, workflow: string, tasks: number): Promise<BurstFigures> {
-  const before = await cluster.streams();
+  const before = await settledStreams(cluster);
   const cpu0 = readCpu(cluster.cpuGroups());
   const b = await cluster.burst(workflow, tasks);
+  const after = await settledStreams(cluster);
   const cpu1 = readCpu(cluster.cpuGroups());
-  const after = await cluster.streams();
   const cpuMsPerTask = cpuPer(cpu0, cpu1, tasks);
   return {
     workflow,
