@@ -23,7 +23,7 @@ import {
 import { runBusFloor } from './src/sections/bus-floor.js';
 import { PIPELINE_STEPS } from './src/step-work.js';
 import { startTroupeCluster } from './src/troupe-harness.js';
-import { DEFAULT_WARM_UP } from './src/warm-up.js';
+import { DEFAULT_WARM_UP, WAITING_WARM_UP_PER_PROCESS } from './src/warm-up.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -82,7 +82,7 @@ const waiting = await runWaitingScaling(cluster, {
   waitMs: WritePathLimits.waitMs,
   concurrency: 4,
   tasks: 300,
-  warmUp: 40,
+  warmUp: WAITING_WARM_UP_PER_PROCESS,
 });
 log(
   `steps that wait ${waiting.waitMs} ms, ${waiting.concurrency} at a time per agent: steady tasks/s runAgent ` +

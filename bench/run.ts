@@ -42,7 +42,7 @@ import { currentBudget, currentTargets, peerRatioRows } from './src/current-figu
 import { readBenchResults } from './src/results.js';
 import { WritePathLimits, type Target } from './src/targets.js';
 import { startTroupeCluster } from './src/troupe-harness.js';
-import { DEFAULT_WARM_UP, scaledWarmUp, warmUpLine } from './src/warm-up.js';
+import { DEFAULT_WARM_UP, scaledWarmUp, WAITING_WARM_UP_PER_PROCESS, warmUpLine } from './src/warm-up.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -67,7 +67,8 @@ const N = {
   fanOutTasks: scale(20),
   /** Tasks of each run with steps that wait (3c): seconds at 1 agent per role, not dominated by the fill. */
   waitingTasks: scale(300),
-  waitingWarmUp: scale(40),
+  /** Untimed tasks per new process before each run with steps that wait (3c, 9): see WAITING_WARM_UP_PER_PROCESS. */
+  waitingWarmUp: scale(WAITING_WARM_UP_PER_PROCESS),
   /** Tasks of each scale-out configuration (section 9). */
   scaleOutTasks: scale(300),
   parked: scale(1_000),
@@ -125,7 +126,7 @@ const scaleOutSection = async () => {
   save('scale-out', scaleOut);
   log(
     formatTable(
-      `9. Scale-out on a ${scaleOut.nodes}-node cluster (3 replicas), steps that wait ${scaleOut.waitMs} ms, ${scaleOut.concurrency} steps at a time per agent, ${scaleOut.tasks} tasks at once [${elapsed()}]`,
+      `9. Scale-out on a ${scaleOut.nodes}-node cluster (3 replicas), steps that wait ${scaleOut.waitMs} ms, ${scaleOut.concurrency} steps at a time per agent, ${scaleOut.tasks} tasks at once, after ${N.waitingWarmUp} untimed tasks per new process [${elapsed()}]`,
       ['supervisors', 'agents per role', 'tasks/s', 'steady tasks/s', 'p50 ms', 'p99 ms', 'CPU ms/task'],
       scaleOut.rows.map((r) => [
         String(r.supervisors),
@@ -365,7 +366,7 @@ const troupe = await (async () => {
   );
   log(
     formatTable(
-      `3c. Steps that wait ${waiting.waitMs} ms like a model call, ${waiting.concurrency} steps at a time per agent, ${N.waitingTasks} tasks at once [${elapsed()}]`,
+      `3c. Steps that wait ${waiting.waitMs} ms like a model call, ${waiting.concurrency} steps at a time per agent, ${N.waitingTasks} tasks at once, after ${N.waitingWarmUp} untimed tasks per new process [${elapsed()}]`,
       ['agents', 'per role', 'tasks/s', 'steady tasks/s', 'p50 ms', 'p99 ms', 'CPU ms/task'],
       (
         [

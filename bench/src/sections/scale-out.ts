@@ -47,8 +47,8 @@ export async function runScaleOut(
       ),
     );
   const measure = async (supervisors: number, agentsPerRole: number): Promise<ScaleOutRow> => {
-    // The new processes warm up untimed first.
-    await cluster.burst(waitingPipelineWorkflow.name, o.warmUp);
+    // The new processes warm up untimed first: each of those sharing the work gets about `warmUp` tasks.
+    await cluster.burst(waitingPipelineWorkflow.name, o.warmUp * Math.max(supervisors, agentsPerRole));
     return {
       supervisors,
       agentsPerRole,

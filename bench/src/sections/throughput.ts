@@ -135,6 +135,7 @@ export interface WaitingScaling {
  */
 export async function runWaitingScaling(
   cluster: TroupeCluster,
+  /** `warmUp`: untimed tasks per agent process of a role, before each configuration's timed run. */
   o: { waitMs: number; concurrency: number; tasks: number; warmUp: number },
 ): Promise<WaitingScaling> {
   const startCopy = (copy: number) =>
@@ -152,7 +153,8 @@ export async function runWaitingScaling(
     runThroughputRound(cluster, {
       agentsPerRole,
       tasks: o.tasks,
-      warmUp: oneBurst(o.warmUp),
+      // Each agent of a role gets about `warmUp` steps, the new copy included.
+      warmUp: oneBurst(o.warmUp * agentsPerRole),
       repeats: 1,
       workflows: { offline: waitingPipelineWorkflow.name, raw: rawWaitingPipelineWorkflow.name },
     });
