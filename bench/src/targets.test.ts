@@ -41,6 +41,12 @@ describe('the #16 targets', () => {
       pass: true,
       measured: "4,930 B vs e431fd2's 4,482 B",
     });
+    const justUnder = writePathTargets({ ...atTheBounds, waiting: { waitMs: 50, one: 75.1, two: 142.5 } });
+    expect(justUnder.find((t) => t.target.startsWith('steps that wait'))).toMatchObject({
+      pass: false,
+      ratio: 1.897,
+      verdict: 'MISS: needs 1.001× more',
+    });
     const kvOver = writePathTargets({
       ...atTheBounds,
       parked: { heapBytesPerTask: 571, kvBytesPerTask: 22_410 },

@@ -65,15 +65,18 @@ export function ratioTarget(o: {
   bound: number;
   unit: string;
 }): Target {
-  const ratio = o.reference > 0 ? round(o.value / o.reference, 2) : undefined;
+  const exact = o.reference > 0 ? o.value / o.reference : undefined;
+  // Within 1% of the bound, two decimals could show a miss as the bound itself.
+  const digits = exact !== undefined && Math.abs(exact - o.bound) < 0.01 * o.bound ? 3 : 2;
+  const ratio = exact === undefined ? undefined : round(exact, digits);
   const limit = o.bound * o.reference;
   const pass = o.direction === 'atLeast' ? o.value >= limit : o.value <= limit;
   const miss =
-    ratio === undefined
+    exact === undefined
       ? 'MISS'
       : o.direction === 'atLeast'
-        ? `MISS: needs ${round(o.bound / Math.max(ratio, 1e-9), 2)}× more`
-        : `MISS: ${round(ratio / o.bound, 2)}× over`;
+        ? `MISS: needs ${round(o.bound / Math.max(exact, 1e-9), digits)}× more`
+        : `MISS: ${round(exact / o.bound, digits)}× over`;
   return {
     target: o.target,
     measured: `${formatNumber(o.value)} ${o.unit} vs ${o.referenceName} ${formatNumber(o.reference)} ${o.unit}`,
