@@ -93,6 +93,7 @@ export function writesPerTask(
 export async function settledStreams(
   cluster: Pick<TroupeCluster, 'streams'>,
   o: { quietMs: number; maxMs: number } = { quietMs: 300, maxMs: 3_000 },
+  pause: (ms: number) => Promise<unknown> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 ): Promise<Record<string, StreamCounters>> {
   const sequences = (r: Record<string, StreamCounters>) =>
     JSON.stringify(
@@ -100,10 +101,9 @@ export async function settledStreams(
         .filter(([name]) => name !== 'KV_troupe_agents')
         .map(([name, c]) => [name, c.lastSeq]),
     );
-  const deadline = performance.now() + o.maxMs;
   let last = await cluster.streams();
-  while (performance.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, o.quietMs));
+  for (let waited = 0; waited < o.maxMs; waited += o.quietMs) {
+    await pause(o.quietMs);
     const next = await cluster.streams();
     if (sequences(next) === sequences(last)) return next;
     last = next;
