@@ -16,6 +16,7 @@ import { runProfiledBurst, runThroughputRound, runWaitingScaling } from './src/s
 import { formatTable } from './src/report.js';
 import {
   floorTargetsBudget,
+  runAgentFigures,
   WritePathLimits,
   writePathTargets,
   type WritePathFigures,
@@ -96,16 +97,7 @@ log(
     `${floor.burst.tasksPerSec} tasks/s; CPU ms/task ${JSON.stringify(floor.burst.cpuMsPerTask)}`,
 );
 const figures: WritePathFigures = {
-  runAgent: {
-    tasksPerSec: burst.offline.tasksPerSec,
-    cpuMsPerTask: burst.offline.cpuMsPerTask['total']!,
-    writesPerTask: burst.offline.writesPerTask['total']!,
-    p50: hop.offline.task.p50,
-    p99: hop.offline.task.p99,
-    ...(burst.offline.cpuMsPerTask['natsServer'] !== undefined
-      ? { natsServerCpuMsPerTask: burst.offline.cpuMsPerTask['natsServer'] }
-      : {}),
-  },
+  runAgent: runAgentFigures(burst.offline, hop.offline.task),
   floor: {
     tasksPerSec: floor.burst.tasksPerSec,
     cpuMsPerTask: floor.burst.cpuMsPerTask['total']!,

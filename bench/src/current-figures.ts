@@ -5,7 +5,13 @@
 import { BenchError, BenchErrorCode } from './errors.js';
 import { formatNumber } from './report.js';
 import type { BenchResults, PeerRow } from './results.js';
-import { floorTargetsBudget, writePathTargets, type Target, type WritePathFigures } from './targets.js';
+import {
+  floorTargetsBudget,
+  runAgentFigures,
+  writePathTargets,
+  type Target,
+  type WritePathFigures,
+} from './targets.js';
 
 /**
  * The rows of peers.json by what they are. The files name systems, not ids; these prefixes are the names
@@ -38,16 +44,7 @@ export function writePathFiguresOf(r: BenchResults): WritePathFigures | undefine
     r.scaleOut?.result.rows.find((row) => row.supervisors === 1 && row.agentsPerRole === agentsPerRole);
   const [scaleOne, scaleTwo] = [scaleOutRow(1), scaleOutRow(2)];
   return {
-    runAgent: {
-      tasksPerSec: runAgent.burst.tasksPerSec,
-      cpuMsPerTask: cpuOf(runAgent) ?? Number.NaN,
-      writesPerTask: runAgent.burst.writesPerTask?.['total'] ?? Number.NaN,
-      p50: runAgent.latency.p50,
-      p99: runAgent.latency.p99,
-      ...(runAgent.burst.cpuMsPerTask?.['natsServer'] !== undefined
-        ? { natsServerCpuMsPerTask: runAgent.burst.cpuMsPerTask['natsServer'] }
-        : {}),
-    },
+    runAgent: runAgentFigures(runAgent.burst, runAgent.latency),
     floor: {
       tasksPerSec: floor.burst.tasksPerSec,
       cpuMsPerTask: cpuOf(floor) ?? Number.NaN,

@@ -1,7 +1,7 @@
 import { cpuPer, measureLoad, readCpu, type CpuGroups, type LoadReading } from './cpu-time.js';
 import { BenchError, BenchErrorCode } from './errors.js';
 import { round, summarise, type LatencySummary } from './stats.js';
-import { warmUntilSteady, type WarmUpReport, type WarmUpRule } from './warm-up.js';
+import { ratedBursts, warmUntilSteady, type WarmUpReport, type WarmUpRule } from './warm-up.js';
 
 export interface PeerFigures {
   system: string;
@@ -70,7 +70,7 @@ export async function measurePeerPipeline(o: PeerMeasureOptions): Promise<PeerFi
     return { wallMs, latencies: times.map((at, i) => at - tasks[i]!.submittedAt) };
   };
 
-  const warmUp = await warmUntilSteady(async (n) => (n / (await burst(n)).wallMs) * 1000, o.warmUp);
+  const warmUp = await warmUntilSteady(ratedBursts(burst), o.warmUp);
   const { result: samples, load: closedLoopLoad } = await measureLoad(o.groups, o.tasks, async () => {
     const latencies: number[] = [];
     for (let i = 0; i < o.tasks; i++) {

@@ -144,6 +144,29 @@ export interface WritePathFigures {
   scaleOut?: { nodes: number; one: number; two: number };
 }
 
+/**
+ * runAgent's figures for the targets from a burst (or a results file's row of one) and the one-at-a-time
+ * latency; a figure the run did not record is NaN, which no target passes.
+ */
+export function runAgentFigures(
+  burst: {
+    tasksPerSec: number;
+    cpuMsPerTask?: Record<string, number>;
+    writesPerTask?: Record<string, number>;
+  },
+  latency: { p50: number; p99: number },
+): WritePathFigures['runAgent'] {
+  const nats = burst.cpuMsPerTask?.['natsServer'];
+  return {
+    tasksPerSec: burst.tasksPerSec,
+    cpuMsPerTask: burst.cpuMsPerTask?.['total'] ?? Number.NaN,
+    writesPerTask: burst.writesPerTask?.['total'] ?? Number.NaN,
+    p50: latency.p50,
+    p99: latency.p99,
+    ...(nats !== undefined ? { natsServerCpuMsPerTask: nats } : {}),
+  };
+}
+
 /** The #16 targets, each with what was measured, its ratio and PASS or MISS. */
 export function writePathTargets(f: WritePathFigures): Target[] {
   const L = WritePathLimits;

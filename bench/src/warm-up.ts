@@ -67,6 +67,12 @@ export async function warmUntilSteady(
   return { tasks, rates, steady: false };
 }
 
+/** `warmUntilSteady`'s burst from one that says how long its `tasks` took together. */
+export const ratedBursts =
+  (run: (tasks: number) => Promise<{ wallMs: number }>) =>
+  async (tasks: number): Promise<number> =>
+    (tasks / (await run(tasks)).wallMs) * 1000;
+
 /** One untimed burst of `tasks`: where waiting, not CPU, bounds the rate (steps that wait like a model call). */
 export const oneBurst = (tasks: number): WarmUpRule => ({
   burst: tasks,

@@ -13,7 +13,7 @@ import {
 } from '@langchain/langgraph';
 import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
 import { summarise } from '../stats.js';
-import { DEFAULT_WARM_UP, warmUntilSteady, type WarmUpRule } from '../warm-up.js';
+import { DEFAULT_WARM_UP, ratedBursts, warmUntilSteady, type WarmUpRule } from '../warm-up.js';
 import { firstPayload, PIPELINE_STEPS, stepWork, type StepPayload } from '../step-work.js';
 
 const checkpointerKind = process.env['CHECKPOINTER'] ?? 'memory';
@@ -63,7 +63,7 @@ const runBurst = async (n: number) => {
 };
 
 try {
-  const warmUp = await warmUntilSteady(async (n) => (n / (await runBurst(n)).wallMs) * 1000, warmUpRule);
+  const warmUp = await warmUntilSteady(ratedBursts(runBurst), warmUpRule);
   const samples: number[] = [];
   for (let i = 0; i < tasks; i++) {
     const t = performance.now();

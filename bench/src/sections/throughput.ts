@@ -17,7 +17,7 @@ import { round, summarise, type LatencySummary } from '../stats.js';
 import { PIPELINE_STEPS } from '../step-work.js';
 import { settledStreams, writesPerTask, type TroupeCluster } from '../troupe-harness.js';
 import { natsHandles } from '@troupe/bus/testing';
-import { oneBurst, warmUntilSteady, type WarmUpReport, type WarmUpRule } from '../warm-up.js';
+import { oneBurst, ratedBursts, warmUntilSteady, type WarmUpReport, type WarmUpRule } from '../warm-up.js';
 
 export interface BurstFigures {
   workflow: string;
@@ -79,7 +79,10 @@ export function warmTroupe(
   workflow: string,
   rule: WarmUpRule,
 ): Promise<WarmUpReport> {
-  return warmUntilSteady(async (n) => (await cluster.burst(workflow, n)).tasksPerSec, rule);
+  return warmUntilSteady(
+    ratedBursts((n) => cluster.burst(workflow, n)),
+    rule,
+  );
 }
 
 /** `repeats` bursts; the median one by tasks/s, with every run's tasks/s. */

@@ -12,6 +12,13 @@ const CANDIDATES = [
   '/usr/local/bin/nats-server',
 ];
 
+/** Where `command -v` finds `name` on PATH, if anywhere. */
+function commandPath(name: string): string | undefined {
+  const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
+  const path = found.stdout?.trim();
+  return found.status === 0 && path ? path : undefined;
+}
+
 /** Finds the nats-server binary, or fails with the package to install. */
 export function findNatsServerBinary(env: NodeJS.ProcessEnv = process.env): string {
   const fromEnv = env['NATS_SERVER_BIN'];
@@ -20,9 +27,8 @@ export function findNatsServerBinary(env: NodeJS.ProcessEnv = process.env): stri
     if (candidate.includes('/')) {
       if (existsSync(candidate)) return candidate;
     } else {
-      const found = spawnSync('sh', ['-c', `command -v ${candidate}`], { encoding: 'utf8' });
-      const path = found.stdout.trim();
-      if (found.status === 0 && path) return path;
+      const path = commandPath(candidate);
+      if (path) return path;
     }
   }
   throw new Error(
@@ -40,10 +46,7 @@ let setpriv: string | null | undefined;
  */
 function withParentDeathSignal([command, args]: [string, string[]]): [string, string[]] {
   if (process.platform !== 'linux') return [command, args];
-  if (setpriv === undefined) {
-    const found = spawnSync('sh', ['-c', 'command -v setpriv'], { encoding: 'utf8' });
-    setpriv = found.status === 0 && found.stdout.trim() ? found.stdout.trim() : null;
-  }
+  if (setpriv === undefined) setpriv = commandPath('setpriv') ?? null;
   return setpriv ? [setpriv, ['--pdeathsig', 'KILL', '--', command, ...args]] : [command, args];
 }
 
